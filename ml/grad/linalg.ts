@@ -1,0 +1,3 @@
+import type { GradRule } from './types.ts';
+
+export const linalgRules: Record<string, GradRule> = {};

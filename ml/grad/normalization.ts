@@ -1,0 +1,3 @@
+import type { GradRule } from './types.ts';
+
+export const normalizationRules: Record<string, GradRule> = {};

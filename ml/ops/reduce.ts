@@ -1,0 +1,3 @@
+import type { OpDef } from './types.ts';
+
+export const reduce: Record<string, OpDef> = {};
