@@ -104,10 +104,10 @@ export interface RawModel {
   initializers: Map<string, Tensor>;
 }
 
-type TensorMsg = InstanceType<typeof onnx.TensorProto>;
+type TensorMsg = import('onnx-proto').onnx.ITensorProto;
 
 export function decodeTensor(tp: TensorMsg): Tensor {
-  const dtype = dtypeFromOnnx(tp.dataType);
+  const dtype = dtypeFromOnnx(tp.dataType ?? 0);
   const shape = (tp.dims ?? []).map(toNum);
   const n = shape.reduce((a, b) => a * b, 1);
   if (tp.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL)
@@ -119,13 +119,13 @@ export function decodeTensor(tp: TensorMsg): Tensor {
     data = viewBytes(dtype, tp.rawData).slice();
   } else {
     const src: ArrayLike<unknown> =
-      dtype === 'float32'
+      (dtype === 'float32'
         ? tp.floatData
         : dtype === 'float64'
           ? tp.doubleData
           : dtype === 'int64'
             ? tp.int64Data
-            : tp.int32Data; // int32, int8, uint8, bool and float16 bits live in int32_data
+            : tp.int32Data) ?? []; // int32, int8, uint8, bool and float16 bits live in int32_data
     if ((src?.length ?? 0) !== n) throw new Error(`tensor "${tp.name}": ${src?.length ?? 0} values for shape [${shape}]`);
     if (dtype === 'int64') data = BigInt64Array.from(Array.from(src, (x) => BigInt(toNum(x))));
     else {
@@ -136,34 +136,34 @@ export function decodeTensor(tp: TensorMsg): Tensor {
   return { dtype, shape, data };
 }
 
-function decodeAttr(a: InstanceType<typeof onnx.AttributeProto>): AttrValue {
+function decodeAttr(a: import('onnx-proto').onnx.IAttributeProto): AttrValue {
   switch (a.type) {
     case AT.INT:
       return toNum(a.i);
     case AT.FLOAT:
-      return a.f;
+      return a.f ?? 0;
     case AT.INTS:
-      return a.ints.map(toNum);
+      return (a.ints ?? []).map(toNum);
     case AT.FLOATS:
-      return [...a.floats];
+      return [...(a.floats ?? [])];
     case AT.STRING:
-      return fromUtf8.decode(a.s);
+      return fromUtf8.decode(a.s ?? new Uint8Array());
     case AT.STRINGS:
-      return a.strings.map((s) => fromUtf8.decode(s));
+      return (a.strings ?? []).map((s) => fromUtf8.decode(s));
     case AT.TENSOR:
       return decodeTensor(a.t as TensorMsg);
     default:
-      throw new Error(`attribute "${a.name}" has type ${AT[a.type] ?? a.type}, which the engine does not read`);
+      throw new Error(`attribute "${a.name}" has type ${AT[a.type ?? 0] ?? a.type}, which the engine does not read`);
   }
 }
 
-function decodeValueInfo(v: InstanceType<typeof onnx.ValueInfoProto>): RawValueInfo {
+function decodeValueInfo(v: import('onnx-proto').onnx.IValueInfoProto): RawValueInfo {
   const tt = v.type?.tensorType;
   if (!tt) throw new Error(`value "${v.name}" is not a tensor`);
   const dims = (tt.shape?.dim ?? []).map((d, i) =>
     d.dimParam ? d.dimParam : d.dimValue !== undefined && d.dimValue !== null ? toNum(d.dimValue) : `${v.name}_dim${i}`,
   );
-  return { name: v.name, dtype: dtypeFromOnnx(tt.elemType), dims };
+  return { name: v.name ?? '', dtype: dtypeFromOnnx(tt.elemType ?? 0), dims };
 }
 
 export function decodeOnnx(bytes: Uint8Array): RawModel {
@@ -175,21 +175,21 @@ export function decodeOnnx(bytes: Uint8Array): RawModel {
   }
   const g = m.graph;
   if (!g) throw new Error('not an ONNX model: it has no graph');
-  const opset = m.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx');
+  const opset = (m.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
   return {
     opset: opset ? toNum(opset.version) : 1,
     producer: `${m.producerName ?? ''} ${m.producerVersion ?? ''}`.trim(),
     name: g.name || 'model',
-    inputs: g.input.map(decodeValueInfo),
-    outputs: g.output.map(decodeValueInfo),
-    nodes: g.node.map((n, i) => ({
-      op: n.opType,
+    inputs: (g.input ?? []).map(decodeValueInfo),
+    outputs: (g.output ?? []).map(decodeValueInfo),
+    nodes: (g.node ?? []).map((n, i) => ({
+      op: n.opType ?? '',
       domain: n.domain ?? '',
       name: n.name || `${n.opType}_${i}`,
-      inputs: [...n.input],
-      outputs: [...n.output],
-      attrs: Object.fromEntries(n.attribute.map((a) => [a.name, decodeAttr(a)])),
+      inputs: [...(n.input ?? [])],
+      outputs: [...(n.output ?? [])],
+      attrs: Object.fromEntries((n.attribute ?? []).map((a) => [a.name ?? '', decodeAttr(a)])),
     })),
-    initializers: new Map(g.initializer.map((t) => [t.name, decodeTensor(t as TensorMsg)])),
+    initializers: new Map((g.initializer ?? []).map((t) => [t.name ?? '', decodeTensor(t)])),
   };
 }

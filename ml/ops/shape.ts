@@ -1,5 +1,5 @@
 // Shape operators: reshaping, indexing, concatenation, and the shape arithmetic exporters emit.
-import { sizeOf, tensor, toNumbers } from '../tensor.ts';
+import { sizeOf, tensor, toNumbers, type Tensor } from '../tensor.ts';
 import type { OpDef } from './types.ts';
 
 export const shapeOps: Record<string, OpDef> = {
@@ -8,14 +8,14 @@ export const shapeOps: Record<string, OpDef> = {
     infer: (ctx) => {
       const shape = ctx.constInts(0, 'shape');
       if (shape.some((d) => d < 0)) ctx.fail(`negative dimension in [${shape}]`);
-      const v = ctx.attr<{ dtype: 'float32' }>('value');
+      const v = ctx.attr<Tensor>('value');
       return [{ dtype: v?.dtype ?? 'float32', shape }];
     },
     fold: (ins, ctx) => {
       const shape = toNumbers(ins[0]!);
-      const v = ctx.node.attrs.value as { dtype: 'float32'; data: Float32Array } | undefined;
+      const v = ctx.node.attrs.value as Tensor | undefined;
       const out = tensor(v?.dtype ?? 'float32', shape);
-      if (v) (out.data as Float32Array).fill(v.data[0] as number);
+      if (v) (out.data as Float32Array).fill(v.data[0] as never);
       return [out];
     },
   },
