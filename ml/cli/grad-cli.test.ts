@@ -1,0 +1,104 @@
+// The grad command as a user runs it: a process, its messages and exit codes.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { decodeModel } from './grad-model.ts';
+import { onnx } from '../onnx/proto.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const CLI = join(ROOT, 'ml', 'cli', 'grad-cli.ts');
+const CONVNET = join(ROOT, 'test', 'fixtures', 'torch', 'convnet_groupnorm.onnx');
+const dir = mkdtempSync(join(tmpdir(), 'grad-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function run(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A model whose nodes use operators no engine knows. */
+function unknownOpsModel(): Uint8Array {
+  const vi = (name: string) => ({ name, type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 2 }] } } } });
+  return onnx.ModelProto.encode(
+    onnx.ModelProto.create({
+      irVersion: 8,
+      opsetImport: [{ domain: '', version: 17 }],
+      graph: {
+        name: 'g',
+        node: [
+          { opType: 'Frobnicate', name: 'first', input: ['x'], output: ['h'] },
+          { opType: 'Defrobnicate', name: 'second', input: ['h'], output: ['y'] },
+        ],
+        input: [vi('x')],
+        output: [vi('y')],
+      },
+    }),
+  ).finish();
+}
+
+describe('grad CLI', { timeout: 60_000 }, () => {
+  it('prints help with exit code 0', () => {
+    const r = run('--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Usage: npm run grad/);
+    expect(r.stdout).toMatch(/Exit codes/);
+  });
+
+  it('exits 2 on bad arguments, saying what is wrong', () => {
+    const r = run(CONVNET, '--wrt', 'x', '-o', join(dir, 'g.onnx'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/missing --loss/);
+  });
+
+  it('exits 1 when the model cannot be read', () => {
+    const missing = run(join(dir, 'nope.onnx'), '--loss', 'y', '--wrt', 'x', '-o', join(dir, 'g.onnx'));
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/cannot read .*nope\.onnx: no such file/);
+
+    const junk = join(dir, 'junk.onnx');
+    writeFileSync(junk, 'this is not a protobuf message at all, just text\n');
+    const bad = run(junk, '--loss', 'y', '--wrt', 'x', '-o', join(dir, 'g.onnx'));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/cannot differentiate .*junk\.onnx: not an ONNX model/);
+  });
+
+  it('exits 1 naming each operator and node it cannot handle', () => {
+    const m = join(dir, 'unknown.onnx');
+    writeFileSync(m, unknownOpsModel());
+    const r = run(m, '--loss', 'y', '--wrt', 'x', '-o', join(dir, 'g.onnx'));
+    expect(r.code).toBe(1);
+    for (const s of ['Frobnicate', 'first', 'Defrobnicate', 'second']) expect(r.stderr).toContain(s);
+  });
+
+  it('exits 1 with the names it knows when a name is wrong or a dimension is missing', () => {
+    const wrongLoss = run(CONVNET, '--loss', 'z', '--wrt', 'x', '-o', join(dir, 'g.onnx'), '--dim', 'batch=1');
+    expect(wrongLoss.code).toBe(1);
+    expect(wrongLoss.stderr).toMatch(/no output "z"; its outputs: y/);
+    const wrongWrt = run(CONVNET, '--loss', 'y', '--wrt', 'conv.weight', '-o', join(dir, 'g.onnx'), '--dim', 'batch=1');
+    expect(wrongWrt.code).toBe(1);
+    expect(wrongWrt.stderr).toMatch(/"conv.weight" is neither an input nor an initializer[\s\S]*conv_in\.weight/);
+    const noDim = run(CONVNET, '--loss', 'y', '--wrt', 'x', '-o', join(dir, 'g.onnx'));
+    expect(noDim.code).toBe(1);
+    expect(noDim.stderr).toMatch(/"batch" \(of input "x"\).*--dim batch=/);
+  });
+
+  it('writes a model with the original outputs plus one gradient per name', () => {
+    const out = join(dir, 'convnet_grad.onnx');
+    const r = run(CONVNET, '--loss', 'y', '--wrt', 'x,conv_in.weight', '-o', out, '--dim', 'batch=2');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const m = decodeModel(readFileSync(out));
+    expect(m.inputs.map((i) => [i.name, i.dims])).toEqual([
+      ['x', [2, 3, 8, 8]],
+      ['conv_in.weight', [8, 3, 3, 3]],
+    ]);
+    expect(m.initializers.has('conv_in.weight')).toBe(true);
+    expect(m.outputs.map((o) => [o.name, o.dims])).toEqual([
+      ['y', [2, 3, 8, 8]],
+      ['x_grad', [2, 3, 8, 8]],
+      ['conv_in.weight_grad', [8, 3, 3, 3]],
+    ]);
+  });
+});

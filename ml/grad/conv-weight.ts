@@ -1,0 +1,100 @@
+// The weight gradient of a convolution, dW[m, c', k] = Σ_{n,o} X[n, c, o·s + k·d − pb] · dY[n, m, o],
+// the hot path of training. Two formulations from standard ops; `convWeightGrad` uses the faster
+// on onnxruntime (see conv-weight.bench.ts): a Conv with batch and channel axes swapped.
+import type { Value } from '../builder.ts';
+import { tensor } from '../tensor.ts';
+import type { Window } from '../ops/window.ts';
+import { reshape } from './util.ts';
+
+const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i);
+
+/** Swaps axes 0 and 1; a Reshape when either is 1 (no data moves). */
+function swap01(x: Value): Value {
+  if (x.shape[0] === 1 || x.shape[1] === 1) return reshape(x, [x.shape[1], x.shape[0], ...x.shape.slice(2)]);
+  return x.b.op1('Transpose', [x], { perm: [1, 0, ...range(x.rank - 2, 2)] });
+}
+
+/**
+ * Moves the group axis from channels into the batch: [N, g·K, sp…] → [K, g·N, sp…], so that a grouped
+ * Conv pairs group i of one operand with group i of the other.
+ */
+function channelsToBatch(x: Value, group: number): Value {
+  if (group === 1) return swap01(x);
+  const [n, ck, ...sp] = x.shape;
+  const k = ck / group;
+  const t = x.b.op1('Transpose', [reshape(x, [n, group, k, ...sp])], { perm: [2, 1, 0, ...range(sp.length, 3)] });
+  return reshape(t, [k, group * n, ...sp]);
+}
+
+/** [N, g·Mg, osp…] → [g·Mg, N, osp…] with the group-major output channel order the weight has. */
+const outGradAsKernel = (dy: Value) => swap01(dy);
+
+/**
+ * dW as one Conv: the input X with batch and channels swapped is convolved with dY (also swapped) as the
+ * kernel; the forward stride becomes the dilation and the forward dilation the stride. Rows a strided
+ * window never reached are cropped by ending the padding early (or slicing when that would be negative).
+ */
+export function convWeightGradSwapped(x: Value, dy: Value, win: Window, group: number): Value {
+  const b = x.b;
+  const r = win.inSize.length;
+  const padsEnd = win.inSize.map(
+    (h, i) => (win.kernel[i] - 1) * win.dilations[i] + (win.outSize[i] - 1) * win.strides[i] + 1 - h - win.pads[i],
+  );
+  let dwT = b.op1('Conv', [channelsToBatch(x, group), outGradAsKernel(dy)], {
+    strides: win.dilations,
+    dilations: win.strides,
+    pads: [...win.pads.slice(0, r), ...padsEnd.map((p) => Math.max(0, p))],
+    group: group === 1 ? undefined : group,
+  });
+  if (dwT.shape.slice(2).some((d, i) => d !== win.kernel[i]))
+    dwT = b.op1('Slice', [dwT, b.ints(range(r).map(() => 0)), b.ints(win.kernel), b.ints(range(r, 2))]);
+  return swap01(dwT);
+}
+
+/** One-hot kernels [K, 1, k…] whose Conv extracts the K window taps of a single-channel image (im2col). */
+function tapKernels(x: Value, kernel: readonly number[]): Value {
+  const taps = kernel.reduce((a, b) => a * b, 1);
+  const t = tensor(x.dtype, [taps, 1, ...kernel]);
+  for (let i = 0; i < taps; i++) (t.data as Float32Array)[i * taps + i] = 1;
+  return x.b.constant(t);
+}
+
+/** im2col patches [N, g, Cg·K, P] from one Conv with one-hot kernels over every (n, c) image. */
+function patches(x: Value, win: Window, group: number): Value {
+  const [n, c, ...sp] = x.shape;
+  const taps = win.kernel.reduce((a, b) => a * b, 1);
+  const p = x.b.op1('Conv', [reshape(x, [n * c, 1, ...sp]), tapKernels(x, win.kernel)], {
+    strides: win.strides,
+    dilations: win.dilations,
+    pads: win.pads,
+  });
+  const outs = win.outSize.reduce((a, b) => a * b, 1);
+  return reshape(p, [n, group, (c / group) * taps, outs]);
+}
+
+/**
+ * dW as im2col then a product: batched MatMul of dY [N, g, Mg, P] with the patches transposed,
+ * summed over the batch. `variant` 'gemm' instead moves N into the contraction for one Gemm (group 1 only).
+ */
+export function convWeightGradIm2col(x: Value, dy: Value, win: Window, group: number, variant: 'matmul' | 'gemm' = 'matmul'): Value {
+  const b = x.b;
+  const [n, m] = dy.shape;
+  const cg = x.shape[1] / group;
+  const outs = win.outSize.reduce((a, b) => a * b, 1);
+  const cols = patches(x, win, group);
+  const wShape = [m, cg, ...win.kernel];
+  if (variant === 'gemm' && group === 1) {
+    const ck = cols.shape[2];
+    const colsT = reshape(b.op1('Transpose', [reshape(cols, [n, ck, outs])], { perm: [1, 0, 2] }), [ck, n * outs]);
+    const dyT = reshape(b.op1('Transpose', [reshape(dy, [n, m, outs])], { perm: [1, 0, 2] }), [m, n * outs]);
+    return reshape(b.op1('Gemm', [dyT, colsT], { transB: 1 }), wShape);
+  }
+  const prod = b.op1('MatMul', [reshape(dy, [n, group, m / group, outs]), b.op1('Transpose', [cols], { perm: [0, 1, 3, 2] })]);
+  return reshape(b.op1('ReduceSum', [prod, b.ints([0])], { keepdims: 0 }), wShape);
+}
+
+/** The weight gradient used by the Conv and ConvTranspose rules. */
+export function convWeightGrad(x: Value, dy: Value, win: Window, group: number): Value {
+  return convWeightGradSwapped(x, dy, win, group);
+}
+

@@ -1,0 +1,109 @@
+// A training loop's inner step, independent of the runtime: the gradient model is differentiated,
+// serialized and loaded once; each step feeds the current weights plus a batch, runs it, and hands
+// the gradients to an optimizer that updates the weights in place.
+import { grad } from '../grad/grad.ts';
+import type { Graph } from '../ir.ts';
+import { toOnnxBytes } from '../onnx/serialize.ts';
+import type { Backend, Session, SessionOptions } from '../session/session.ts';
+import type { Tensor } from '../tensor.ts';
+
+/** What the trainer needs of an optimizer (ml/optim's SGD/Adam/AdamW fit it). */
+export interface Optimizer {
+  step(params: Record<string, Float32Array>, grads: Record<string, Float32Array>): void | Promise<void>;
+}
+
+export interface TrainerOptions {
+  graph: Graph;
+  /** The output minimized; its sum when it is not a scalar. */
+  loss: string;
+  /** Weight inputs the optimizer updates; every other weight is fed unchanged. */
+  trainable: readonly string[];
+  /** Starting value of every weight input, trainable or frozen (copied: the caller's stay as they are). */
+  params: Record<string, Tensor>;
+  optimizer: Optimizer;
+  backend: Backend;
+  session?: SessionOptions;
+}
+
+export class Trainer {
+  /** Current weights; trainable ones are updated in place after each step. */
+  readonly params: Record<string, Tensor>;
+  readonly trainable: readonly string[];
+  steps = 0;
+  private forward: Session | null = null;
+  private readonly gradNames: Record<string, string>;
+
+  private constructor(
+    private readonly opts: TrainerOptions,
+    private readonly session: Session,
+  ) {
+    this.trainable = [...opts.trainable];
+    this.params = {};
+    for (const [k, t] of Object.entries(opts.params)) this.params[k] = { dtype: t.dtype, shape: [...t.shape], data: t.data.slice() };
+    this.gradNames = Object.fromEntries(this.trainable.map((w) => [w, gradName(w)]));
+  }
+
+  static async create(opts: TrainerOptions): Promise<Trainer> {
+    const { graph, loss, trainable, params } = opts;
+    if (!trainable.length) throw new Error('Trainer: nothing to train (trainable is empty)');
+    for (const w of trainable) {
+      if (!params[w]) throw new Error(`Trainer: trainable "${w}" has no starting value in params`);
+      if (params[w].dtype !== 'float32') throw new Error(`Trainer: trainable "${w}" is ${params[w].dtype}; optimizers update float32`);
+    }
+    for (const k of Object.keys(params))
+      if (!graph.inputs.includes(k)) throw new Error(`Trainer: param "${k}" is not an input of graph "${graph.name}"`);
+    const g = grad(graph, { loss, wrt: trainable, gradName });
+    const session = await opts.backend.create(toOnnxBytes(g), opts.session);
+    return new Trainer(opts, session);
+  }
+
+  /** One optimization step on a batch (the non-weight inputs); returns the loss before the update. */
+  async step(batch: Record<string, Tensor>): Promise<number> {
+    const { loss } = this.opts;
+    const out = await this.session.run(this.feeds(batch), [loss, ...Object.values(this.gradNames)]);
+    const value = total(out[loss]);
+    if (!Number.isFinite(value)) throw new Error(`Trainer: loss is ${value} at step ${this.steps}`);
+    const params: Record<string, Float32Array> = {};
+    const grads: Record<string, Float32Array> = {};
+    for (const w of this.trainable) {
+      params[w] = this.params[w].data as Float32Array;
+      grads[w] = out[this.gradNames[w]].data as Float32Array;
+    }
+    await this.opts.optimizer.step(params, grads);
+    this.steps++;
+    return value;
+  }
+
+  /** The loss on a batch without updating anything (a forward-only session, made on first use). */
+  async evaluate(batch: Record<string, Tensor>): Promise<number> {
+    this.forward ??= await this.opts.backend.create(toOnnxBytes(this.opts.graph), this.opts.session);
+    const out = await this.forward.run(this.feeds(batch), [this.opts.loss]);
+    return total(out[this.opts.loss]);
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+    await this.forward?.release();
+    this.forward = null;
+  }
+
+  private feeds(batch: Record<string, Tensor>): Record<string, Tensor> {
+    const feeds: Record<string, Tensor> = { ...this.params };
+    for (const [k, t] of Object.entries(batch)) {
+      if (k in this.params) throw new Error(`Trainer: batch input "${k}" is also a weight`);
+      feeds[k] = t;
+    }
+    const missing = this.opts.graph.inputs.filter((i) => !(i in feeds) && !this.opts.graph.defaults?.has(i));
+    if (missing.length) throw new Error(`Trainer: no value for input${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+    return feeds;
+  }
+}
+
+// A suffix no model input is likely to carry, so gradient outputs never collide with graph values.
+const gradName = (w: string) => `${w}::grad`;
+
+function total(t: Tensor): number {
+  let s = 0;
+  for (const v of t.data as Float32Array) s += v;
+  return s;
+}

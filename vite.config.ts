@@ -1,0 +1,18 @@
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+// onnxruntime-web runs wasm on several threads only with SharedArrayBuffer, which browsers
+// grant to cross-origin isolated pages alone; both the dev server and preview send these.
+const crossOriginIsolation = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+export default defineConfig({
+  plugins: [react()],
+  server: { headers: crossOriginIsolation },
+  preview: { headers: crossOriginIsolation },
+  // Pre-bundling would move onnxruntime-web away from its .wasm and .mjs files.
+  optimizeDeps: { exclude: ['onnxruntime-web'] },
+  worker: { format: 'es' },
+});
