@@ -30,16 +30,19 @@ function pow(c: GradCtx): (Value | null)[] {
   const dy = c.dy()!;
   const x = c.x(0);
   const e = c.x(1);
-  const ex = cast(e, x.dtype); // the exponent may have another type (T1)
   // d/dx x^e = e·x^(e−1); d/de x^e = x^e·ln x, defined for x > 0 only (0 elsewhere).
-  const dx = c.needs(0) ? mul(dy, mul(ex, op('Pow', [x, minusOne(ex)]))) : null;
+  let dx: Value | null = null;
+  if (c.needs(0)) {
+    const ex = cast(e, x.dtype); // the exponent may have another type (T1)
+    dx = sumToShape(mul(dy, mul(ex, op('Pow', [x, minusOne(ex)]))), x.shape);
+  }
   let de: Value | null = null;
   if (c.needs(1)) {
     const positive = op('Greater', [x, scalarLike(x, 0)]);
     const lnx = op('Where', [positive, op('Log', [x]), scalarLike(x, 0)]);
     de = cast(sumToShape(mul(dy, mul(c.y(), lnx)), e.shape), e.dtype);
   }
-  return [dx && sumToShape(dx, x.shape), de];
+  return [dx, de];
 }
 
 /**
@@ -54,12 +57,15 @@ function clip(c: GradCtx): (Value | null)[] {
   const aboveLo = lo && op('GreaterOrEqual', [x, lo]);
   const belowHi = hi && op('LessOrEqual', [x, hi]);
   const toX = aboveLo && belowHi ? op('And', [aboveLo, belowHi]) : (aboveLo ?? belowHi);
-  const toLo = lo && (hi ? op('And', [op('Not', [aboveLo!]), op('LessOrEqual', [lo, hi])]) : op('Not', [aboveLo!]));
-  const toHi = hi && (toLo ? op('Not', [op('Or', [toX!, toLo])]) : op('Not', [toX!]));
+  const needLo = !!lo && c.needs(1);
+  const needHi = !!hi && c.needs(2);
+  const belowLo = lo && (needLo || needHi) ? op('Not', [aboveLo!]) : null;
+  const toLo = belowLo && hi ? op('And', [belowLo, op('LessOrEqual', [lo!, hi])]) : belowLo;
+  const toHi = needHi ? op('Not', [toLo ? op('Or', [toX!, toLo]) : toX!]) : null;
   return [
     c.needs(0) ? (toX ? masked(toX, dy) : dy) : null,
-    lo && c.needs(1) ? sumToShape(masked(toLo!, dy), lo.shape) : null,
-    hi && c.needs(2) ? sumToShape(masked(toHi!, dy), hi.shape) : null,
+    needLo ? sumToShape(masked(toLo!, dy), lo!.shape) : null,
+    needHi ? sumToShape(masked(toHi!, dy), hi!.shape) : null,
   ];
 }
 

@@ -28,7 +28,7 @@ async function expectGradientsMatch(
 describe('softmax gradients', () => {
   for (const op of ['Softmax', 'LogSoftmax'])
     it(`${op} matches finite differences over random shapes and axes`, async () => {
-      const rng = new Rng(op.length+3);
+      const rng = new Rng(op.length);
       for (let t = 0; t < 4; t++) {
         const shape = randomShape(rng, 1, 4);
         const axis = rng.int(shape.length) - (rng.next() < 0.5 ? shape.length : 0);
@@ -55,7 +55,7 @@ function layerNormGraph(shape: number[], axis: number, scaleShape: number[], wit
 
 describe('LayerNormalization gradients', () => {
   it('match finite differences for X, Scale and B over random shapes and axes', async () => {
-    const rng = new Rng(3003);
+    const rng = new Rng(17);
     for (let t = 0; t < 6; t++) {
       const shape = randomShape(rng, 1, 4);
       const axis = rng.int(shape.length) - (rng.next() < 0.5 ? shape.length : 0);
@@ -105,7 +105,7 @@ describe('LayerNormalization gradients', () => {
 
 describe('InstanceNormalization gradients', () => {
   it('match finite differences for input, scale and B', async () => {
-    const rng = new Rng(3005);
+    const rng = new Rng(23);
     for (let t = 0; t < 3; t++) {
       const shape = randomShape(rng, 3, 4);
       const c = shape[1];

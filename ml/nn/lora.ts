@@ -3,6 +3,7 @@
 // 'lora'; the base weights stay inputs too but are simply left out of the trained names.
 // Names follow PEFT's adapter files: '<layer>.lora_A.weight' and '<layer>.lora_B.weight'.
 import type { Value } from '../builder.ts';
+import type { Tensor } from '../tensor.ts';
 import { conv2d, Conv2d, type ConvGeometry } from './conv.ts';
 import { kaimingUniform, zeros } from './init.ts';
 import { linear, Linear } from './linear.ts';
@@ -118,4 +119,47 @@ export function loraNames(p: Params): string[] {
 /** Names of every weight that is not a LoRA weight (the ones a LoRA fine-tune must leave untouched). */
 export function baseNames(p: Params): string[] {
   return p.names({ without: LORA_TAG });
+}
+
+/** The adapters attached under a module, in tree order. */
+export function loraAdapters(root: Module): (LoRALinear | LoRAConv2d)[] {
+  const out: (LoRALinear | LoRAConv2d)[] = [];
+  const seen = new Set<Module>();
+  const visit = (m: Module) => {
+    if (seen.has(m)) return;
+    seen.add(m);
+    if ((m instanceof Linear || m instanceof Conv2d) && (m.adapter instanceof LoRALinear || m.adapter instanceof LoRAConv2d))
+      out.push(m.adapter);
+    for (const [, c] of m.children()) if (!(c instanceof LoraBase)) visit(c);
+  };
+  visit(root);
+  return out;
+}
+
+/**
+ * Folds every adapter under `root` into its layer's weight: W' = W + (alpha/r)·B·A (for a conv,
+ * B's 1×1 kernel mixes A's r output channels). Returns the weights of the plain model — the same
+ * names without the lora_A/lora_B entries — whose outputs equal the adapted model's.
+ */
+export function mergeLora(root: Module, values: Record<string, Tensor>): Record<string, Tensor> {
+  const out: Record<string, Tensor> = { ...values };
+  for (const ad of loraAdapters(root)) {
+    const wName = ad.layer.weight.name;
+    const [A, B, W] = [values[ad.lora_A.name], values[ad.lora_B.name], values[wName]];
+    if (!A || !B || !W) throw new Error(`mergeLora: no values for the weights of "${ad.path}"`);
+    const [a, bw, w] = [A.data as Float32Array, B.data as Float32Array, W.data as Float32Array];
+    const outs = W.shape[0];
+    const inner = w.length / outs; // in·kh·kw for a conv, in for a linear: A is [r, inner] either way
+    const merged = w.slice();
+    for (let o = 0; o < outs; o++)
+      for (let r = 0; r < ad.rank; r++) {
+        const s = ad.scale * bw[o * ad.rank + r];
+        if (s === 0) continue;
+        for (let i = 0; i < inner; i++) merged[o * inner + i] += s * a[r * inner + i];
+      }
+    out[wName] = { dtype: W.dtype, shape: [...W.shape], data: merged };
+    delete out[ad.lora_A.name];
+    delete out[ad.lora_B.name];
+  }
+  return out;
 }

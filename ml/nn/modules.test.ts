@@ -1,7 +1,7 @@
 // Each module against a plain-JS reference of what PyTorch computes, then finite-difference
 // gradient checks of its weights and inputs. Sizes are tiny: the point is the math, not speed.
 import { describe, expect, it } from 'vitest';
-import { GraphBuilder } from '../builder.ts';
+import { GraphBuilder, type Value } from '../builder.ts';
 import { randn, Rng } from '../random.ts';
 import { i64, type Tensor } from '../tensor.ts';
 import { gelu, silu } from './activation.ts';
@@ -9,7 +9,8 @@ import { Attention } from './attention.ts';
 import { Conv2d, ConvTranspose2d } from './conv.ts';
 import { Embedding } from './embedding.ts';
 import { Linear } from './linear.ts';
-import { addLora } from './lora.ts';
+import { addLora, injectLora, loraAdapters, mergeLora } from './lora.ts';
+import { Module, type Parent } from './module.ts';
 import { GroupNorm, LayerNorm } from './norm.ts';
 import { Params } from './params.ts';
 import { gradFailures, run } from './testing.ts';
@@ -325,5 +326,43 @@ describe('LoRA', () => {
     const ba = refConv(Float32Array.from(a.y), a.shape, data(feeds['conv.lora_B.weight']), [4, 2, 1, 1], null, 1, 0, 1, 1);
     expectClose(data((await run(b, feeds)).y), base.y.map((v, i) => v + 0.5 * ba.y[i]));
     expect(await gradFailures(b, feeds, ['conv.lora_A.weight', 'conv.lora_B.weight', 'x'])).toBe('');
+  });
+});
+
+describe('mergeLora', () => {
+  class Small extends Module {
+    conv = new Conv2d(this, 'conv', 3, 4, 3, { padding: 1, stride: 2 });
+    fc = new Linear(this, 'fc', 4, 2);
+    constructor(parent: Parent, name: string) {
+      super(parent, name);
+    }
+    forward(x: Value): Value {
+      const h = this.b.op1('ReduceMean', [this.conv.forward(x)], { axes: [2, 3], keepdims: 0 });
+      return this.fc.forward(h);
+    }
+  }
+  const build = (lora: boolean) => {
+    const b = new GraphBuilder('m');
+    const p = new Params(b, { seed: 1 });
+    const m = new Small(p, 'm');
+    if (lora) injectLora(m, { rank: 2, alpha: 3 });
+    b.output(m.forward(b.input('x', 'float32', [2, 3, 6, 6])), 'y');
+    return { b, p, m };
+  };
+
+  it('folds trained adapters into the base weights of the plain model, output unchanged', async () => {
+    const adapted = build(true);
+    const plain = build(false);
+    expect(loraAdapters(adapted.m).map((a) => a.path)).toEqual(['m.conv', 'm.fc']);
+    const rng = new Rng(12);
+    const w = randomWeights(adapted.p, rng);
+    const x = randn([2, 3, 6, 6], rng);
+    const merged = mergeLora(adapted.m, w);
+    expect(Object.keys(merged).sort()).toEqual(plain.p.names().sort());
+    const ya = data((await run(adapted.b, { ...w, x })).y);
+    const yp = data((await run(plain.b, { ...merged, x })).y);
+    expectClose(yp, ya, 1e-5);
+    // The merge changed the weights (B was random), so the equality above is not vacuous.
+    expect(data(merged['m.fc.weight'])).not.toEqual(data(w['m.fc.weight']));
   });
 });

@@ -32,7 +32,9 @@ export class UnsupportedOperatorsError extends Error {
 const SHAPE_ONLY = new Set(['Constant', 'Shape', 'Size']);
 
 export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): Graph {
-  const raw = decodeOnnx(bytes);
+  // A plain Uint8Array view: protobufjs hands out Node Buffer slices for Buffer input, and
+  // Buffer.slice shares memory, so copying unaligned raw tensor data would fail.
+  const raw = decodeOnnx(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   if (raw.opset < MIN_OPSET || raw.opset > MAX_OPSET)
     throw new Error(
       `the model uses ONNX opset ${raw.opset}; the engine imports opsets ${MIN_OPSET}–${MAX_OPSET} (export with opset_version=${MAX_OPSET})`,

@@ -60,6 +60,7 @@ export function forwardWindow(attrs: Attrs, inSize: readonly number[], kernel: r
       break;
     case 'SAME_UPPER':
     case 'SAME_LOWER': {
+      if (dilations.some((d) => d !== 1)) fail(`auto_pad ${autoPad} with dilations [${dilations}] is not supported by onnxruntime`);
       pads = new Array<number>(2 * n).fill(0);
       for (let i = 0; i < n; i++) {
         const out = Math.ceil(inSize[i] / strides[i]);

@@ -1,0 +1,108 @@
+// Node declarations: ports, zod params with defaults, flags, and `run`. `defineNode` only checks
+// and types the declaration; the registry, validation, cache keys and the editor all read it.
+import { z } from 'zod';
+import type { GraphDoc } from './document/schema.ts';
+import type { Platform, RgbaImage } from './platform.ts';
+import type { PortKind, PortSpec } from './ports.ts';
+import type { NodeOutputs, PortValues } from './values.ts';
+
+export type PortMap = Record<string, PortSpec>;
+
+type InputValue<P> =
+  P extends PortSpec<infer K, infer L, infer O>
+    ? L extends true
+      ? PortValues[K][]
+      : O extends true
+        ? PortValues[K] | undefined
+        : PortValues[K]
+    : never;
+
+export type InputValues<I extends PortMap> = { [N in keyof I]: InputValue<I[N]> };
+export type OutputValues<O extends PortMap> = { [N in keyof O]: O[N] extends PortSpec<infer K> ? PortValues[K] : never };
+
+export interface NodeFlags {
+  /** Same inputs and params, same outputs. False means the node never hits the cache. */
+  deterministic: boolean;
+  /** Outputs are costly to recompute (optimized latents, embeddings, LoRA weights): persist them. */
+  expensive: boolean;
+  /** A result the host presents or writes (preview, saved file); run by default. */
+  output: boolean;
+  /** Reads the whole graph document (to embed it), so the document is part of its cache key. */
+  usesDocument: boolean;
+}
+
+export interface RunContext<I extends PortMap, P> {
+  inputs: InputValues<I>;
+  params: P;
+  signal: AbortSignal;
+  /** Progress as `value` of `max`; cheap to call often, hosts throttle. */
+  progress(value: number, max: number): void;
+  /** A small picture of work in progress. */
+  preview(image: RgbaImage): void;
+  platform: Platform;
+  /** The graph being run; present only for nodes flagged `usesDocument`. */
+  document?: GraphDoc;
+}
+
+/** Which of the survey's three choices a node stands for, shown to learners. */
+export interface FrameworkTags {
+  family?: 'gan' | 'diffusion' | 'autoregressive' | 'any';
+  space?: string;
+  method?: string;
+  scheme?: string;
+}
+
+export interface NodeDeclaration<I extends PortMap, O extends PortMap, S extends z.ZodObject> {
+  type: string;
+  version: number;
+  title: string;
+  category: string;
+  description?: string;
+  framework?: FrameworkTags;
+  inputs: I;
+  outputs: O;
+  params: S;
+  flags?: Partial<NodeFlags>;
+  run(ctx: RunContext<I, z.output<S>>): Promise<OutputValues<O>>;
+}
+
+export interface NodeDef<I extends PortMap = PortMap, O extends PortMap = PortMap, S extends z.ZodObject = z.ZodObject>
+  extends NodeDeclaration<I, O, S> {
+  flags: NodeFlags;
+}
+
+/** A node definition with its port and param types erased, as registries hold them. */
+export interface AnyNodeDef {
+  type: string;
+  version: number;
+  title: string;
+  category: string;
+  description?: string;
+  framework?: FrameworkTags;
+  inputs: PortMap;
+  outputs: PortMap;
+  params: z.ZodObject;
+  flags: NodeFlags;
+  run(ctx: RunContext<PortMap, Record<string, unknown>>): Promise<NodeOutputs>;
+}
+
+const TYPE_PATTERN = /^[a-z][a-z0-9-]*(\/[a-z0-9-]+)*$/;
+
+export function defineNode<I extends PortMap, O extends PortMap, S extends z.ZodObject>(
+  decl: NodeDeclaration<I, O, S>,
+): AnyNodeDef {
+  if (!TYPE_PATTERN.test(decl.type)) throw new Error(`node type "${decl.type}" must be kebab-case`);
+  if (!Number.isInteger(decl.version) || decl.version < 1) throw new Error(`node ${decl.type}: version must be a positive integer`);
+  // Params must be fillable from defaults alone, so a freshly dropped node is valid.
+  const defaults = decl.params.safeParse({});
+  if (!defaults.success) throw new Error(`node ${decl.type}: every param needs a default (${defaults.error.issues[0]?.path.join('.')})`);
+  for (const [name, spec] of Object.entries(decl.outputs))
+    if (spec.isList || spec.isOptional) throw new Error(`node ${decl.type}: output ${name} cannot be a list or optional`);
+  const flags: NodeFlags = { deterministic: true, expensive: false, output: false, usesDocument: false, ...decl.flags };
+  return { ...decl, flags } as unknown as AnyNodeDef;
+}
+
+/** Default params of a node type, as a new node in the editor gets them. */
+export const defaultParams = (def: AnyNodeDef) => def.params.parse({}) as Record<string, unknown>;
+
+export const outputKind = (def: AnyNodeDef, name: string): PortKind | undefined => def.outputs[name]?.kind;

@@ -1,0 +1,26 @@
+// The side effects a node may need, injected by the host (Node process, Node worker, browser
+// worker) so node code is the same everywhere and tests use the real platform.
+
+/** 8-bit RGBA pixels, row-major, straight (not premultiplied) alpha. */
+export interface RgbaImage {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+export interface Platform {
+  /** Bytes named by a graph: a file path (Node only, relative to the graph's folder) or a URL. */
+  readSource(source: string, signal: AbortSignal): Promise<Uint8Array>;
+  /** Decode PNG, JPEG or WebP bytes. */
+  decodeImage(bytes: Uint8Array): Promise<RgbaImage>;
+}
+
+/** A platform for nodes that touch no outside world; reading anything is an error that says so. */
+export const noPlatform: Platform = {
+  readSource: async (source) => {
+    throw new Error(`no platform to read ${source}`);
+  },
+  decodeImage: async () => {
+    throw new Error('no platform to decode images');
+  },
+};
