@@ -93,16 +93,22 @@ export function defineNode<I extends PortMap, O extends PortMap, S extends z.Zod
 ): AnyNodeDef {
   if (!TYPE_PATTERN.test(decl.type)) throw new Error(`node type "${decl.type}" must be kebab-case`);
   if (!Number.isInteger(decl.version) || decl.version < 1) throw new Error(`node ${decl.type}: version must be a positive integer`);
-  // Params must be fillable from defaults alone, so a freshly dropped node is valid.
-  const defaults = decl.params.safeParse({});
-  if (!defaults.success) throw new Error(`node ${decl.type}: every param needs a default (${defaults.error.issues[0]?.path.join('.')})`);
   for (const [name, spec] of Object.entries(decl.outputs))
     if (spec.isList || spec.isOptional) throw new Error(`node ${decl.type}: output ${name} cannot be a list or optional`);
   const flags: NodeFlags = { deterministic: true, expensive: false, output: false, usesDocument: false, ...decl.flags };
   return { ...decl, flags } as unknown as AnyNodeDef;
 }
 
-/** Default params of a node type, as a new node in the editor gets them. */
-export const defaultParams = (def: AnyNodeDef) => def.params.parse({}) as Record<string, unknown>;
+/** Default params of a node type, as a new node in the editor gets them (required ones left out). */
+export function defaultParams(def: AnyNodeDef): Record<string, unknown> {
+  const r = def.params.safeParse({});
+  if (r.success) return r.data as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, s] of Object.entries(def.params.shape)) {
+    const one = (s as z.ZodType).safeParse(undefined);
+    if (one.success && one.data !== undefined) out[k] = one.data;
+  }
+  return out;
+}
 
 export const outputKind = (def: AnyNodeDef, name: string): PortKind | undefined => def.outputs[name]?.kind;

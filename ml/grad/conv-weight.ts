@@ -93,6 +93,60 @@ export function convWeightGradIm2col(x: Value, dy: Value, win: Window, group: nu
   return reshape(b.op1('ReduceSum', [prod, b.ints([0])], { keepdims: 0 }), wShape);
 }
 
+/**
+ * The input window that tap t of the kernel sees, for every output position: X (channels first,
+ * zero-padded once) sliced with the forward stride, offset by t·dilation. Shape [C, N, osp…].
+ */
+function tapSlices(xT: Value, win: Window): Value[] {
+  const b = xT.b;
+  const r = win.inSize.length;
+  const padsEnd = win.inSize.map((h, i) =>
+    Math.max(0, (win.kernel[i] - 1) * win.dilations[i] + (win.outSize[i] - 1) * win.strides[i] + 1 - h - win.pads[i]),
+  );
+  const padded = win.pads.slice(0, r).some((p) => p) || padsEnd.some((p) => p)
+    ? b.op1('Pad', [xT, b.ints([0, 0, ...win.pads.slice(0, r), 0, 0, ...padsEnd])])
+    : xT;
+  const taps = win.kernel.reduce((a, k) => a * k, 1);
+  const axes = b.ints(range(r, 2));
+  const steps = win.strides.every((s) => s === 1) ? undefined : b.ints(win.strides);
+  return range(taps).map((t) => {
+    const tap = win.kernel.map((_, i) => Math.floor(t / win.kernel.slice(i + 1).reduce((a, k) => a * k, 1)) % win.kernel[i]);
+    const starts = tap.map((k, i) => k * win.dilations[i]);
+    const ends = starts.map((s, i) => s + (win.outSize[i] - 1) * win.strides[i] + 1);
+    return b.op1('Slice', [padded, b.ints(starts), b.ints(ends), axes, steps]);
+  });
+}
+
+/**
+ * dW tap by tap: for each kernel offset, one product of X's shifted window [g, Cg, N·P] with dY
+ * transposed once to [g, N·P, Mg]. Each product is a well-shaped GEMM with the long N·P contraction.
+ */
+export function convWeightGradTaps(x: Value, dy: Value, win: Window, group: number, variant: 'per-tap' | 'concat' = 'per-tap'): Value {
+  const b = x.b;
+  const [n, c] = x.shape;
+  const m = dy.shape[1];
+  const [cg, mg] = [c / group, m / group];
+  const outs = win.outSize.reduce((a, v) => a * v, 1);
+  const taps = tapSlices(swap01(x), win);
+  const dyT = b.op1('Transpose', [reshape(dy, [n, group, mg, outs])], { perm: [1, 0, 3, 2] }); // [g, N, P, Mg]
+  const rhs = reshape(dyT, [group, n * outs, mg]);
+  if (variant === 'concat') {
+    // All taps stacked: [g, K·Cg, N·P] · [g, N·P, Mg] in one product.
+    const stacked = b.op1('Concat', taps.map((t) => reshape(t, [taps.length === 1 ? 1 : 1, group, cg, n * outs])), { axis: 0 });
+    const prod = b.op1('MatMul', [reshape(b.op1('Transpose', [stacked], { perm: [1, 0, 2, 3] }), [group, taps.length * cg, n * outs]), rhs]);
+    const k = taps.length;
+    return reshape(b.op1('Transpose', [reshape(prod, [group, k, cg, mg])], { perm: [0, 3, 2, 1] }), [m, cg, ...win.kernel]);
+  }
+  const perTap = taps.map((t) => {
+    const lhs = reshape(t, [group, cg, n * outs]);
+    return group === 1
+      ? reshape(b.op1('Gemm', [reshape(lhs, [cg, n * outs]), reshape(rhs, [n * outs, mg])]), [1, 1, cg, mg])
+      : reshape(b.op1('MatMul', [lhs, rhs]), [1, group, cg, mg]);
+  });
+  const stacked = perTap.length === 1 ? perTap[0] : b.op1('Concat', perTap, { axis: 0 }); // [K, g, Cg, Mg]
+  return reshape(b.op1('Transpose', [stacked], { perm: [1, 3, 2, 0] }), [m, cg, ...win.kernel]);
+}
+
 /** The weight gradient used by the Conv and ConvTranspose rules. */
 export function convWeightGrad(x: Value, dy: Value, win: Window, group: number): Value {
   return convWeightGradSwapped(x, dy, win, group);

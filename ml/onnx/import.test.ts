@@ -76,6 +76,16 @@ async function run(backend: Backend, bytes: Uint8Array, feeds: Record<string, Te
   }
 }
 
+/**
+ * onnxruntime's JS bindings do not let a caller override an initializer that is also a graph
+ * input (node ignores the feed, web rejects it), so the finite-difference check feeds the
+ * weights as plain inputs.
+ */
+function weightsAsInputs(g: Graph): Graph {
+  const initializers = new Map([...g.initializers].filter(([k]) => !g.defaults?.has(k)));
+  return { ...g, initializers, defaults: undefined };
+}
+
 function expectClose(got: Tensor, want: Tensor, what: string) {
   expect(got.shape, what).toEqual(want.shape);
   const a = got.data as Float32Array;
@@ -138,7 +148,7 @@ describe('importOnnx on an exporter-style model', () => {
     expect(g.defaults?.has('fc.weight')).toBe(true);
     const feeds = { x: randn([2, 6], rng), 'fc.weight': W, 'fc.bias': B };
     for (const output of ['y', 'z']) {
-      const r = await checkGradients(g, { wrt: ['fc.weight', 'fc.bias'], feeds, backend: nodeBackend, output, directions: 4 });
+      const r = await checkGradients(weightsAsInputs(g), { wrt: ['fc.weight', 'fc.bias'], feeds, backend: nodeBackend, output, directions: 4 });
       expect(describeFailures(r), output).toBe('');
     }
     // The default value is used when the caller does not feed the weight.

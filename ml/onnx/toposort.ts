@@ -21,12 +21,14 @@ export function topoSort(nodes: readonly RawNode[], defined: ReadonlySet<string>
   const missing: string[] = [];
   const pending = new Array<number>(nodes.length).fill(0);
   const consumers: number[][] = nodes.map(() => []);
+  let sorted = true;
   nodes.forEach((n, i) =>
     n.inputs.forEach((name) => {
       if (!name || defined.has(name)) return;
       const p = producer.get(name);
       if (p === undefined) missing.push(`node "${n.name}" (${n.op}) uses "${name}"`);
       else {
+        if (p >= i) sorted = false;
         pending[i]++;
         consumers[p].push(i);
       }
@@ -34,6 +36,9 @@ export function topoSort(nodes: readonly RawNode[], defined: ReadonlySet<string>
   );
   if (missing.length)
     throw new Error(`malformed model: values used but never defined (by a node, an input or an initializer):\n  ${missing.join('\n  ')}`);
+
+  // Sorted files (the usual case) keep their order.
+  if (sorted) return [...nodes];
 
   // Kahn's algorithm: linear in the model's size, so a big file sorts quickly.
   const queue = nodes.map((_, i) => i).filter((i) => pending[i] === 0);

@@ -6,6 +6,7 @@ import { Params } from '../nn/params.ts';
 import { backend } from '../nn/testing.ts';
 import { Sgd } from '../optim/sgd.ts';
 import { randn, Rng } from '../random.ts';
+import { configureWasm, webBackend } from '../session/web.ts';
 import type { Tensor } from '../tensor.ts';
 import { Trainer } from './trainer.ts';
 
@@ -61,6 +62,26 @@ describe('Trainer', () => {
     } finally {
       await tr.release();
     }
+  });
+
+  it('is backend-agnostic: onnxruntime-web (wasm) follows the same trajectory as onnxruntime-node', async () => {
+    configureWasm({ threads: 1 });
+    const rng = new Rng(9);
+    const batch = { x: randn([8, 3], rng), t: randn([8, 1], rng) };
+    const trajectory = async (be: typeof backend) => {
+      const { graph, p } = model();
+      const tr = await Trainer.create({ graph, loss: 'loss', trainable: p.names(), params: p.initial(), optimizer: new Sgd({ lr: 0.05 }), backend: be });
+      try {
+        const losses: number[] = [];
+        for (let i = 0; i < 10; i++) losses.push(await tr.step(batch));
+        return losses;
+      } finally {
+        await tr.release();
+      }
+    };
+    const [n, w] = [await trajectory(backend), await trajectory(webBackend)];
+    expect(n[9]).toBeLessThan(n[0]);
+    n.forEach((v, i) => expect(w[i]).toBeCloseTo(v, 5));
   });
 
   it('names what is missing', async () => {

@@ -1,0 +1,10 @@
+export { registry } from './registry.ts';
+export { default as blend } from './blend.ts';
+export { default as imageLoader } from './image-loader.ts';
+export { default as preview } from './preview.ts';
+export { default as resizeCrop } from './resize-crop.ts';
+export { default as saveImage } from './save-image.ts';
+export { default as seedNoise, mulberry32 } from './seed-noise.ts';
+export { default as textPrompt } from './text-prompt.ts';
+export { decodePng, encodePng, graphTextFromPng, GRAPH_CHUNK } from './image/png.ts';
+export { concatBatch, crop, fit, grid, pad, resize, rgbaToTensor, tensorToRgba, type FitMode } from './image/ops.ts';

@@ -1,0 +1,36 @@
+// Save Image encodes PNGs with the graph embedded; the host writes them (the CLI to --out, the
+// editor as downloads), so the node itself touches no file system and runs in any worker.
+import { z } from 'zod';
+import { defineNode, port } from '../runtime/index.ts';
+import { tensorToRgba } from './image/ops.ts';
+import { encodePng } from './image/png.ts';
+
+export default defineNode({
+  type: 'save-image',
+  version: 1,
+  title: 'Save Image',
+  category: 'output',
+  description: 'PNG files, one per image, with the graph embedded so dropping one back restores it.',
+  inputs: { images: port.image() },
+  outputs: { files: port.files() },
+  params: z.object({
+    prefix: z
+      .string()
+      .min(1)
+      .max(100)
+      .regex(/^[\w.-]+$/, 'letters, digits, dot, dash and underscore only')
+      .default('image'),
+    embedGraph: z.boolean().default(true),
+  }),
+  flags: { output: true, usesDocument: true },
+  async run({ inputs, params, document, signal }) {
+    const t = inputs.images.tensor;
+    const files = [];
+    for (let i = 0; i < t.shape[0]; i++) {
+      signal.throwIfAborted();
+      const name = `${params.prefix}-${String(i).padStart(3, '0')}.png`;
+      files.push({ name, mime: 'image/png', bytes: encodePng(tensorToRgba(t, i), params.embedGraph ? document : undefined) });
+    }
+    return { files: { kind: 'files', files } };
+  },
+});

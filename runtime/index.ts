@@ -1,0 +1,55 @@
+// The runtime's public face, usable in any JS environment (Node-only parts: runtime/node/index.ts;
+// browser-only parts: runtime/browser/index.ts).
+export { port, PortSpec, PORT_KINDS, PortKindSchema, portsConnect, type PortKind } from './ports.ts';
+export {
+  byteSize,
+  isTensor,
+  transferablesOf,
+  typedArraysIn,
+  type Embedding,
+  type Files,
+  type ImageBatch,
+  type Latent,
+  type LoraWeights,
+  type Metrics,
+  type ModelRef,
+  type NodeOutputs,
+  type OutputFile,
+  type PortValue,
+  type PortValues,
+  type Prompt,
+  type Scalar,
+  type Series,
+} from './values.ts';
+export { noPlatform, type Platform, type RgbaImage } from './platform.ts';
+export {
+  defaultParams,
+  defineNode,
+  outputKind,
+  type AnyNodeDef,
+  type FrameworkTags,
+  type InputValues,
+  type NodeDeclaration,
+  type NodeFlags,
+  type OutputValues,
+  type PortMap,
+  type RunContext,
+} from './define-node.ts';
+export { createRegistry, type Registry } from './registry.ts';
+export {
+  CURRENT_VERSION,
+  GraphDocSchema,
+  GraphEdgeSchema,
+  GraphNodeSchema,
+  PositionSchema,
+  type GraphDoc,
+  type GraphEdge,
+  type GraphNode,
+} from './document/schema.ts';
+export { MIGRATIONS, migrate } from './document/migrations.ts';
+export { MAX_GRAPH_BYTES, parseGraphJson, parseGraphText, type ParseResult } from './document/parse.ts';
+export { formatError, type ValidationCode, type ValidationError } from './document/errors.ts';
+export { validateGraph } from './validate.ts';
+export { ancestorsOf, indexGraph, type GraphIndex, type Wire } from './graph.ts';
+export { hashText, stableHash, stableStringify } from './hash.ts';
+export { cacheKeys, documentHash, type CacheKeys } from './cache-keys.ts';
