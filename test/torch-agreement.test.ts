@@ -35,7 +35,11 @@ interface Fixture {
 
 const toTensor = (t: JsonTensor): Tensor => tensor(t.dtype, t.shape, t.data);
 
-/** ‖a − b‖ / ‖b‖, in float64. */
+/**
+ * ‖a − b‖ / max(‖b‖, 1e-3·√n), in float64. The floor matters only for a gradient that is zero
+ * in exact arithmetic, where PyTorch returns rounding noise: the key bias of attention (softmax
+ * ignores a shift shared by all keys). There the check becomes an absolute one, at 1e-6 rms.
+ */
 function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let num = 0;
   let den = 0;
@@ -43,7 +47,7 @@ function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
     num += (a[i] - b[i]) ** 2;
     den += b[i] ** 2;
   }
-  return Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-30);
+  return Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-3 * Math.sqrt(b.length));
 }
 
 function fixtureNames(dir: string): string[] {

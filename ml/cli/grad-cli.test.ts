@@ -4,8 +4,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodeModel } from './grad-model.ts';
+import { GraphBuilder, type Value } from '../builder.ts';
+import { NON_DIFFERENTIABLE, RULES } from '../grad/rules.ts';
+import { findOp } from '../ops/registry.ts';
 import { onnx } from '../onnx/proto.ts';
+import { toOnnxBytes } from '../onnx/serialize.ts';
+import { decodeModel } from './grad-model.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const CLI = join(ROOT, 'ml', 'cli', 'grad-cli.ts');
@@ -36,6 +40,26 @@ function unknownOpsModel(): Uint8Array {
       },
     }),
   ).finish();
+}
+
+/**
+ * A model with two nodes of an operator the engine runs but has no gradient rule for, or null when
+ * every candidate has gained a rule. The candidates are ones few models need gradients through.
+ */
+function noGradientModel(): { bytes: Uint8Array; op: string } | null {
+  const candidates: Record<string, (x: Value, name: string) => Value> = {
+    ReduceProd: (x, name) => x.b.op1('ReduceProd', [x], { keepdims: 1 }, { name }),
+    GlobalMaxPool: (x, name) => x.b.op1('GlobalMaxPool', [x], {}, { name }),
+    Mod: (x, name) => x.b.op1('Mod', [x, x.b.scalar(0.7)], { fmod: 1 }, { name }),
+  };
+  const op = Object.keys(candidates).find((o) => findOp(o) && !RULES[o] && !NON_DIFFERENTIABLE.has(o));
+  if (!op) return null;
+  const b = new GraphBuilder('no_gradient');
+  const x = b.input('x', 'float32', [1, 2, 3, 3]);
+  const first = candidates[op](x, 'first');
+  const second = candidates[op](b.op1('Relu', [x]), 'second');
+  b.output(b.op1('Add', [first, second]), 'y');
+  return { bytes: toOnnxBytes(b.build()), op };
 }
 
 describe('grad CLI', { timeout: 60_000 }, () => {
@@ -72,6 +96,18 @@ describe('grad CLI', { timeout: 60_000 }, () => {
     for (const s of ['Frobnicate', 'first', 'Defrobnicate', 'second']) expect(r.stderr).toContain(s);
   });
 
+  it('exits 1 listing each node whose operator has no gradient rule', (ctx) => {
+    const model = noGradientModel();
+    if (!model) return ctx.skip();
+    const m = join(dir, 'nograd.onnx');
+    writeFileSync(m, model.bytes);
+    const r = run(m, '--loss', 'y', '--wrt', 'x', '-o', join(dir, 'g.onnx'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/no gradient for 2 nodes/);
+    expect(r.stderr).toContain(`${model.op} (node "first")`);
+    expect(r.stderr).toContain(`${model.op} (node "second")`);
+  });
+
   it('exits 1 with the names it knows when a name is wrong or a dimension is missing', () => {
     const wrongLoss = run(CONVNET, '--loss', 'z', '--wrt', 'x', '-o', join(dir, 'g.onnx'), '--dim', 'batch=1');
     expect(wrongLoss.code).toBe(1);
@@ -90,11 +126,10 @@ describe('grad CLI', { timeout: 60_000 }, () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const m = decodeModel(readFileSync(out));
-    expect(m.inputs.map((i) => [i.name, i.dims])).toEqual([
-      ['x', [2, 3, 8, 8]],
-      ['conv_in.weight', [8, 3, 3, 3]],
-    ]);
+    const byName = (xs: { name: string; dims: unknown[] }[]) => Object.fromEntries(xs.map((i) => [i.name, i.dims]));
+    expect(byName(m.inputs)).toEqual({ x: [2, 3, 8, 8], 'conv_in.weight': [8, 3, 3, 3] });
     expect(m.initializers.has('conv_in.weight')).toBe(true);
+    // The original outputs first, then the gradients in --wrt order.
     expect(m.outputs.map((o) => [o.name, o.dims])).toEqual([
       ['y', [2, 3, 8, 8]],
       ['x_grad', [2, 3, 8, 8]],

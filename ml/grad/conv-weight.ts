@@ -1,6 +1,6 @@
 // The weight gradient of a convolution, dW[m, c', k] = Σ_{n,o} X[n, c, o·s + k·d − pb] · dY[n, m, o],
-// the hot path of training. Two formulations from standard ops; `convWeightGrad` uses the faster
-// on onnxruntime (see conv-weight.bench.ts): a Conv with batch and channel axes swapped.
+// the hot path of training. Three formulations from standard ops; `convWeightGrad` uses the fastest
+// on onnxruntime (see conv-weight.bench.ts): one GEMM per kernel tap over shifted slices of X.
 import type { Value } from '../builder.ts';
 import { tensor } from '../tensor.ts';
 import type { Window } from '../ops/window.ts';
@@ -74,21 +74,15 @@ function patches(x: Value, win: Window, group: number): Value {
 
 /**
  * dW as im2col then a product: batched MatMul of dY [N, g, Mg, P] with the patches transposed,
- * summed over the batch. `variant` 'gemm' instead moves N into the contraction for one Gemm (group 1 only).
+ * summed over the batch.
  */
-export function convWeightGradIm2col(x: Value, dy: Value, win: Window, group: number, variant: 'matmul' | 'gemm' = 'matmul'): Value {
+export function convWeightGradIm2col(x: Value, dy: Value, win: Window, group: number): Value {
   const b = x.b;
   const [n, m] = dy.shape;
   const cg = x.shape[1] / group;
   const outs = win.outSize.reduce((a, b) => a * b, 1);
   const cols = patches(x, win, group);
   const wShape = [m, cg, ...win.kernel];
-  if (variant === 'gemm' && group === 1) {
-    const ck = cols.shape[2];
-    const colsT = reshape(b.op1('Transpose', [reshape(cols, [n, ck, outs])], { perm: [1, 0, 2] }), [ck, n * outs]);
-    const dyT = reshape(b.op1('Transpose', [reshape(dy, [n, m, outs])], { perm: [1, 0, 2] }), [m, n * outs]);
-    return reshape(b.op1('Gemm', [dyT, colsT], { transB: 1 }), wShape);
-  }
   const prod = b.op1('MatMul', [reshape(dy, [n, group, m / group, outs]), b.op1('Transpose', [cols], { perm: [0, 1, 3, 2] })]);
   return reshape(b.op1('ReduceSum', [prod, b.ints([0])], { keepdims: 0 }), wShape);
 }
@@ -121,7 +115,7 @@ function tapSlices(xT: Value, win: Window): Value[] {
  * dW tap by tap: for each kernel offset, one product of X's shifted window [g, Cg, N·P] with dY
  * transposed once to [g, N·P, Mg]. Each product is a well-shaped GEMM with the long N·P contraction.
  */
-export function convWeightGradTaps(x: Value, dy: Value, win: Window, group: number, variant: 'per-tap' | 'concat' = 'per-tap'): Value {
+export function convWeightGradTaps(x: Value, dy: Value, win: Window, group: number): Value {
   const b = x.b;
   const [n, c] = x.shape;
   const m = dy.shape[1];
@@ -130,13 +124,6 @@ export function convWeightGradTaps(x: Value, dy: Value, win: Window, group: numb
   const taps = tapSlices(swap01(x), win);
   const dyT = b.op1('Transpose', [reshape(dy, [n, group, mg, outs])], { perm: [1, 0, 3, 2] }); // [g, N, P, Mg]
   const rhs = reshape(dyT, [group, n * outs, mg]);
-  if (variant === 'concat') {
-    // All taps stacked: [g, K·Cg, N·P] · [g, N·P, Mg] in one product.
-    const stacked = b.op1('Concat', taps.map((t) => reshape(t, [taps.length === 1 ? 1 : 1, group, cg, n * outs])), { axis: 0 });
-    const prod = b.op1('MatMul', [reshape(b.op1('Transpose', [stacked], { perm: [1, 0, 2, 3] }), [group, taps.length * cg, n * outs]), rhs]);
-    const k = taps.length;
-    return reshape(b.op1('Transpose', [reshape(prod, [group, k, cg, mg])], { perm: [0, 3, 2, 1] }), [m, cg, ...win.kernel]);
-  }
   const perTap = taps.map((t) => {
     const lhs = reshape(t, [group, cg, n * outs]);
     return group === 1
@@ -149,6 +136,6 @@ export function convWeightGradTaps(x: Value, dy: Value, win: Window, group: numb
 
 /** The weight gradient used by the Conv and ConvTranspose rules. */
 export function convWeightGrad(x: Value, dy: Value, win: Window, group: number): Value {
-  return convWeightGradSwapped(x, dy, win, group);
+  return convWeightGradTaps(x, dy, win, group);
 }
 

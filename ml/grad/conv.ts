@@ -1,30 +1,20 @@
 // Gradients of convolutions, pools, Pad and Resize. Each input gradient is the adjoint operator:
 // Conv ↔ ConvTranspose with the same window, pools as a ConvTranspose with a constant kernel.
+// The Conv formulations (conv-input.ts, conv-weight.ts) were chosen by timing on onnxruntime.
 import type { Value } from '../builder.ts';
 import { tensor } from '../tensor.ts';
 import { blockFactor, resizeAxisMatrix, resizeGeometry } from '../ops/resize-map.ts';
-import { adjointOutputPadding, effectiveKernel, forwardWindow, kernelShape, transposedWindow, type Window } from '../ops/window.ts';
+import { effectiveKernel, forwardWindow, kernelShape, transposedWindow, type Window } from '../ops/window.ts';
+import { convInputGrad, convInputGradTranspose } from './conv-input.ts';
 import { convWeightGrad } from './conv-weight.ts';
 import type { GradCtx, GradRule } from './types.ts';
 import { mul, reshape, scalarLike } from './util.ts';
 
 const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i);
 const failer = (c: GradCtx) => (m: string): never => c.fail(m);
-const nonZero = (xs: number[]) => (xs.some((v) => v !== 0) ? xs : undefined);
 
 /** Σ over batch and spatial axes: the gradient of a per-channel bias. */
 const biasGrad = (dy: Value) => dy.b.op1('ReduceSum', [dy, dy.b.ints([0, ...range(dy.rank - 2, 2)])], { keepdims: 0 });
-
-/** ConvTranspose that is the adjoint of a forward window: it lands exactly on the forward input size. */
-function adjointConvTranspose(dy: Value, w: Value, win: Window, group: number): Value {
-  return dy.b.op1('ConvTranspose', [dy, w], {
-    strides: win.strides,
-    dilations: win.dilations,
-    pads: win.pads,
-    group: group === 1 ? undefined : group,
-    output_padding: nonZero(adjointOutputPadding(win)),
-  });
-}
 
 const conv: GradRule = (c) => {
   const x = c.x(0);
@@ -33,7 +23,7 @@ const conv: GradRule = (c) => {
   const group = c.attr('group', 1);
   const win = forwardWindow(c.node.attrs, x.shape.slice(2), w.shape.slice(2), failer(c));
   return [
-    c.needs(0) ? adjointConvTranspose(dy, w, win, group) : null,
+    c.needs(0) ? convInputGrad(dy, w, win, group) : null,
     c.needs(1) ? convWeightGrad(x, dy, win, group) : null,
     c.has(2) && c.needs(2) ? biasGrad(dy) : null,
   ];
@@ -97,7 +87,7 @@ const averagePool: GradRule = (c) => {
   const [n, ch] = x.shape;
   const ones = tensor(x.dtype, [1, 1, ...k]);
   (ones.data as Float32Array).fill(1);
-  const dx = adjointConvTranspose(reshape(scaled, [n * ch, 1, ...win.outSize]), c.b.constant(ones), wide, 1);
+  const dx = convInputGradTranspose(reshape(scaled, [n * ch, 1, ...win.outSize]), c.b.constant(ones), wide, 1);
   return [reshape(dx, x.shape)];
 };
 

@@ -63,13 +63,14 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): Graph {
   }
   inputs.forEach((v, i) => b.input(v.name, v.dtype, shapes[i]));
 
-  const outputNames = new Set(raw.outputs.map((o) => o.name));
   const taken = new Set<string>([...raw.initializers.keys(), ...raw.inputs.map((v) => v.name), ...raw.nodes.flatMap((n) => n.outputs)]);
-  for (const n of order) replay(b, n, n.outputs.some((o) => outputNames.has(o)), taken);
+  for (const n of order) replay(b, n, taken);
 
   for (const o of raw.outputs) {
     if (!b.graph.values.has(o.name)) throw new Error(`malformed model: output "${o.name}" is never defined`);
-    b.output(checkOutput(b.value(o.name), o, opts.dims ?? {}), o.name);
+    const v = checkOutput(b.value(o.name), o, opts.dims ?? {});
+    if (b.graph.initializers.has(o.name) && !b.graph.defaults?.has(o.name)) outputConstant(b.graph, o.name, taken);
+    else b.output(v, o.name);
   }
   dropUnusedConstants(b.graph);
   return b.build();
@@ -101,8 +102,8 @@ function resolveDims(inputs: readonly RawValueInfo[], dims: Record<string, numbe
   return shapes;
 }
 
-/** Appends one file node. Nodes that compute a graph output stay nodes so that the output keeps its name. */
-function replay(b: GraphBuilder, n: RawNode, isOutput: boolean, taken: Set<string>) {
+/** Appends one file node (folded to constants when its inputs are constants). */
+function replay(b: GraphBuilder, n: RawNode, taken: Set<string>) {
   const ins = n.inputs.map((name) => (name ? b.value(name) : null));
   // An omitted output ('') still needs a name in the builder; trailing ones are simply dropped.
   const outs = [...n.outputs];
@@ -110,7 +111,7 @@ function replay(b: GraphBuilder, n: RawNode, isOutput: boolean, taken: Set<strin
   const outputNames = outs.map((o, i) => o || unusedName(`${n.name}_unused${i}`, taken));
 
   const def = findOp(n.op)!;
-  if (SHAPE_ONLY.has(n.op) && !isOutput) {
+  if (SHAPE_ONLY.has(n.op)) {
     const node: OpNode = { op: n.op, name: n.name, inputs: n.inputs, outputs: outputNames, attrs: n.attrs };
     const ctx = new InferCtx(
       node,
@@ -122,7 +123,7 @@ function replay(b: GraphBuilder, n: RawNode, isOutput: boolean, taken: Set<strin
     b.constant(t, outputNames[0]);
     return;
   }
-  b.op(n.op, ins, n.attrs, { name: n.name, outputNames, noFold: isOutput });
+  b.op(n.op, ins, n.attrs, { name: n.name, outputNames });
 }
 
 function unusedName(base: string, taken: Set<string>): string {
@@ -141,6 +142,24 @@ function checkOutput(v: Value, declared: RawValueInfo, dims: Record<string, numb
       `output "${v.name}": the file declares ${declared.dtype} [${declared.dims.join(', ')}] but the graph computes ${v.dtype} ${fmtShape(v.shape)}`,
     );
   return v;
+}
+
+/**
+ * A graph output that folded to a constant keeps its name: the constant moves to a new name
+ * and an Identity node produces the output (a runtime output cannot be an initializer).
+ */
+function outputConstant(g: Graph, name: string, taken: Set<string>) {
+  const moved = unusedName(`${name}_value`, taken);
+  const info = g.values.get(name)!;
+  g.initializers.set(moved, g.initializers.get(name)!);
+  g.initializers.delete(name);
+  g.values.set(moved, info);
+  for (const n of g.nodes) n.inputs = n.inputs.map((i) => (i === name ? moved : i));
+  const nodeNames = new Set(g.nodes.map((n) => n.name));
+  let nodeName = `${name}_identity`;
+  for (let i = 1; nodeNames.has(nodeName); i++) nodeName = `${name}_identity_${i}`;
+  g.nodes.push({ op: 'Identity', name: nodeName, inputs: [moved], outputs: [name], attrs: {} });
+  g.outputs.push(name);
 }
 
 /** Constants that only fed folded shape arithmetic are no longer referenced; drop them. */

@@ -55,6 +55,9 @@ function valueInfoProto(g: Graph, name: string) {
 }
 
 export function toOnnxBytes(g: Graph): Uint8Array {
+  // Folding leaves constants behind that nothing reads any more; runtimes warn about them.
+  const used = new Set<string>([...g.inputs, ...g.outputs]);
+  for (const n of g.nodes) for (const i of n.inputs) used.add(i);
   const model = onnx.ModelProto.create({
     irVersion: 8,
     producerName: 'personalize-workbench',
@@ -68,7 +71,7 @@ export function toOnnxBytes(g: Graph): Uint8Array {
         output: n.outputs,
         attribute: Object.entries(n.attrs).map(([k, v]) => attrProto(n.op, k, v)),
       })),
-      initializer: [...g.initializers].map(([k, t]) => tensorProto(k, t)),
+      initializer: [...g.initializers].filter(([k]) => used.has(k)).map(([k, t]) => tensorProto(k, t)),
       input: g.inputs.map((n) => valueInfoProto(g, n)),
       output: g.outputs.map((n) => valueInfoProto(g, n)),
     },

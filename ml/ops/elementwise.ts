@@ -78,9 +78,9 @@ function divKernel(ctx: InferCtx): Kernel {
 /** fmod=0 takes the divisor's sign (Python %), fmod=1 the dividend's (C fmod); floats require fmod=1. */
 function modKernel(ctx: InferCtx): Kernel {
   const fmod = ctx.attr<number>('fmod', 0);
-  const zero = (b: number | bigint) => b === 0 || b === 0n;
+  const int = !FLOATS.includes(ctx.in(0).dtype); // a float modulo by zero is NaN, an integer one an error
   function mod<T extends number | bigint>(a: T, b: T, z: T): T {
-    if (zero(b)) ctx.fail('modulo by zero in a constant');
+    if (int && b === z) ctx.fail('modulo by zero in a constant');
     let r = (a % (b as never)) as T;
     if (!fmod && r !== z && r < z !== b < z) r = ((r as never) + (b as never)) as T;
     return r;

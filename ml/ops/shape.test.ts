@@ -170,6 +170,7 @@ describe('shape operators agree with onnxruntime and fold to the same values', (
   it('Squeeze and Unsqueeze with axes inputs', async () => {
     const x = randn([1, 3, 1, 2], rng);
     await agree('Squeeze', [feed(x)]);
+    await agree('Squeeze', [feed(x), konst(i64([0]))]);
     await agree('Squeeze', [feed(x), konst(i64([2], [0, -2]))]);
     await agree('Unsqueeze', [feed(x), konst(i64([2], [0, -1]))]);
     await agree('Unsqueeze', [feed(randn([2, 3], rng)), konst(i64([3], [1, 3, 4]))]);

@@ -109,7 +109,8 @@ function unsqueezeShape(ctx: InferCtx): number[] {
 function squeezeShape(ctx: InferCtx): number[] {
   const x = ctx.in(0);
   const given = optionalInts(ctx, 1, 'axes');
-  if (!given) return x.shape.filter((d) => d !== 1);
+  // No axes (or an empty list, as onnxruntime reads it) removes every dimension of size 1.
+  if (!given?.length) return x.shape.filter((d) => d !== 1);
   const axes = new Set(uniqueAxes(ctx, given, x.shape.length));
   for (const a of axes) if (x.shape[a] !== 1) ctx.fail(`cannot squeeze axis ${a} of size ${x.shape[a]}`);
   return x.shape.filter((_, i) => !axes.has(i));

@@ -1,0 +1,17 @@
+// The simplest executor: every node runs on this thread. Used by tests, by hosts without
+// workers, and as the reference the worker pool must agree with.
+import type { Executor } from './executor.ts';
+import type { Platform } from './platform.ts';
+import type { Registry } from './registry.ts';
+import { runJob } from './run-node.ts';
+
+export function inProcessExecutor(registry: Registry, platform: Platform): Executor {
+  return {
+    lends: false,
+    async execute(job, hooks) {
+      hooks.onStart();
+      return { outputs: await runJob(registry, platform, job, hooks) };
+    },
+    async dispose() {},
+  };
+}

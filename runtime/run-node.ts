@@ -1,0 +1,44 @@
+// Run one job against a registry, in whatever thread this is. Shared by the in-process executor
+// and the worker entry points, so a node behaves the same everywhere.
+import type { Job, JobHooks } from './executor.ts';
+import { JobError } from './executor.ts';
+import type { Platform } from './platform.ts';
+import type { Registry } from './registry.ts';
+import type { NodeOutputs } from './values.ts';
+
+export async function runJob(registry: Registry, platform: Platform, job: Job, hooks: JobHooks): Promise<NodeOutputs> {
+  const def = registry.get(job.nodeType);
+  if (!def) throw new JobError(`unknown node type ${job.nodeType}`, 'threw');
+  hooks.signal.throwIfAborted();
+  const params = def.params.parse(job.params) as Record<string, unknown>;
+  // Resolve as soon as the signal aborts, whether or not the node notices: the scheduler must
+  // not wait on a node that ignores cancellation.
+  let onAbort!: () => void;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new JobError('cancelled', 'cancelled'));
+    hooks.signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    const outputs = await Promise.race([
+      def.run({
+        inputs: job.inputs as never,
+        params,
+        signal: hooks.signal,
+        progress: hooks.onProgress,
+        preview: hooks.onPreview,
+        platform,
+        document: def.flags.usesDocument ? job.document : undefined,
+      }),
+      aborted,
+    ]);
+    for (const name of Object.keys(def.outputs))
+      if (!outputs[name]) throw new JobError(`${def.title} returned no "${name}" output`, 'threw');
+    return outputs;
+  } catch (e) {
+    if (e instanceof JobError) throw e;
+    if (hooks.signal.aborted) throw new JobError('cancelled', 'cancelled');
+    throw new JobError(e instanceof Error ? e.message : String(e), 'threw');
+  } finally {
+    hooks.signal.removeEventListener('abort', onAbort);
+  }
+}
