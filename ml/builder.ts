@@ -163,7 +163,9 @@ export class GraphBuilder {
 
     const foldable =
       !opts.noFold &&
-      def.fold && inputs.every((v, i) => !v || (consts[i] && consts[i]!.data.length <= FOLD_LIMIT)) && inputs.some((v) => v);
+      def.fold &&
+      (def.foldAlways ||
+        (inputs.every((v, i) => !v || (consts[i] && consts[i]!.data.length <= FOLD_LIMIT)) && inputs.some((v) => v)));
     if (foldable && outInfos.every((o) => sizeOf(o.shape) <= FOLD_LIMIT)) {
       const outs = def.fold!(consts, ctx);
       return node.outputs.map((o, i) => this.constant(outs[i], opts.outputNames ? o : this.fresh(o)));

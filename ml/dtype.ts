@@ -64,7 +64,7 @@ export function allocate(dtype: DType, size: number): TypedArray {
 export function viewBytes(dtype: DType, bytes: Uint8Array): TypedArray {
   const bpe = BYTES_PER_ELEMENT[dtype];
   if (bytes.byteLength % bpe !== 0) throw new Error(`${bytes.byteLength} bytes is not a whole number of ${dtype} elements`);
-  const aligned = bytes.byteOffset % bpe === 0 ? bytes : bytes.slice();
+  const aligned = bytes.byteOffset % bpe === 0 ? bytes : new Uint8Array(bytes);
   const n = bytes.byteLength / bpe;
   const { buffer, byteOffset } = aligned;
   switch (dtype) {

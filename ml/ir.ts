@@ -45,4 +45,16 @@ export function valueInfo(g: Graph, name: string): ValueInfo {
   return v;
 }
 
+/**
+ * Feeds completed with the stored values of default-valued inputs that were not fed.
+ * onnxruntime's JS bindings neither list nor accept feeds for initializers that are also
+ * inputs, so the engine writes such inputs without their value and feeds it instead.
+ */
+export function withDefaults(g: Graph, feeds: Record<string, Tensor>): Record<string, Tensor> {
+  if (!g.defaults?.size) return feeds;
+  const out = { ...feeds };
+  for (const name of g.defaults) if (!(name in out)) out[name] = g.initializers.get(name)!;
+  return out;
+}
+
 export const fmtShape = (s: readonly number[]) => `[${s.join(', ')}]`;

@@ -6,5 +6,5 @@ export { default as resizeCrop } from './resize-crop.ts';
 export { default as saveImage } from './save-image.ts';
 export { default as seedNoise, mulberry32 } from './seed-noise.ts';
 export { default as textPrompt } from './text-prompt.ts';
-export { decodePng, encodePng, graphTextFromPng, GRAPH_CHUNK } from './image/png.ts';
+export { decodePng, encodePng, graphFromPng, graphTextFromPng, GRAPH_CHUNK } from './image/png.ts';
 export { concatBatch, crop, fit, grid, pad, resize, rgbaToTensor, tensorToRgba, type FitMode } from './image/ops.ts';

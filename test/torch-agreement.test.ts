@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DType } from '../ml/dtype.ts';
 import { gradModel } from '../ml/cli/grad-model.ts';
 import { nodeBackend } from '../ml/session/node.ts';
@@ -112,15 +112,17 @@ function torchAvailable(): boolean {
 }
 
 describe.runIf(torchAvailable())('PyTorch agreement, fixtures regenerated live', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'torch-fixtures-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
   it('regenerates and agrees', { timeout: 300_000 }, async () => {
-    execFileSync(PYTHON, ['-W', 'ignore', join(import.meta.dirname, '..', 'scripts', 'make_torch_fixtures.py'), dir], {
-      stdio: 'pipe',
-    });
-    const names = fixtureNames(dir);
-    expect(names).toEqual(fixtureNames(FIXTURES));
-    for (const name of names) expectAgreement(`${name} (live)`, await compare(dir, name, nodeBackend));
+    const dir = mkdtempSync(join(tmpdir(), 'torch-fixtures-'));
+    try {
+      execFileSync(PYTHON, ['-W', 'ignore', join(import.meta.dirname, '..', 'scripts', 'make_torch_fixtures.py'), dir], {
+        stdio: 'pipe',
+      });
+      const names = fixtureNames(dir);
+      expect(names).toEqual(fixtureNames(FIXTURES));
+      for (const name of names) expectAgreement(`${name} (live)`, await compare(dir, name, nodeBackend));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,5 @@
 // Checks analytic gradients against central finite differences along random directions.
-import type { Graph } from '../ir.ts';
+import { withDefaults, type Graph } from '../ir.ts';
 import { toOnnxBytes } from '../onnx/serialize.ts';
 import { randn, Rng } from '../random.ts';
 import type { Backend } from '../session/session.ts';
@@ -33,7 +33,8 @@ export interface GradCheckResult {
  * random directions v: (L(x+εv) − L(x−εv)) / 2ε against ⟨∇L, v⟩.
  */
 export async function checkGradients(graph: Graph, opts: GradCheckOptions): Promise<GradCheckResult[]> {
-  const { wrt, feeds, backend } = opts;
+  const { wrt, backend } = opts;
+  const feeds = withDefaults(graph, opts.feeds);
   const output = opts.output ?? graph.outputs[0];
   const eps = opts.eps ?? 1e-2;
   const rtol = opts.rtol ?? 2e-2;

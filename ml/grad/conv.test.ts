@@ -2,12 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../builder.ts';
 import type { AttrValue, Graph } from '../ir.ts';
 import { toOnnxBytes } from '../onnx/serialize.ts';
-import { closeness } from '../ops/test-run.ts';
+import { closeness, runGraph } from '../ops/test-run.ts';
+import { forwardWindow } from '../ops/window.ts';
 import { randn, Rng } from '../random.ts';
 import { nodeBackend } from '../session/node.ts';
 import { configureWasm, webBackend } from '../session/web.ts';
 import { f32, i64, type Tensor } from '../tensor.ts';
 import { checkGradients, describeFailures } from './check.ts';
+import { convInputGradFlipped, convInputGradTranspose, flippedConvApplies } from './conv-input.ts';
+import { convWeightGradIm2col, convWeightGradSwapped, convWeightGradTaps } from './conv-weight.ts';
 import { grad } from './grad.ts';
 
 const pick = <T,>(rng: Rng, xs: readonly T[]): T => xs[rng.int(xs.length)];
@@ -79,28 +82,81 @@ describe('Conv gradient', () => {
   });
 
   it('runs the gradient graph on onnxruntime-web (wasm) with the same numbers as onnxruntime-node', async () => {
-    configureWasm({ threads: 1 });
     const rng = new Rng(33);
-    const cases: Case[] = [
+    await expectWasmMatchesNode(rng, [
       { op: 'Conv', inputs: [randn([2, 4, 9, 8], rng), randn([6, 2, 3, 3], rng), randn([6], rng)], attrs: { strides: [2, 2], pads: [1, 0, 1, 2], group: 2 } },
       { op: 'Conv', inputs: [randn([1, 3, 7, 7], rng), randn([3, 1, 3, 3], rng)], attrs: { dilations: [2, 2], pads: [2, 2, 2, 2], group: 3 } },
+      { op: 'Conv', inputs: [randn([3, 8, 6, 6], rng), randn([8, 8, 3, 3], rng), randn([8], rng)], attrs: { pads: [1, 1, 1, 1] } },
+      { op: 'Conv', inputs: [randn([2, 2, 11], rng), randn([4, 2, 3], rng)], attrs: { strides: [2], pads: [1, 2], dilations: [2] } },
       { op: 'ConvTranspose', inputs: [randn([2, 3, 4, 5], rng), randn([3, 2, 3, 3], rng), randn([2], rng)], attrs: { strides: [2, 2], pads: [1, 1, 0, 1], output_padding: [1, 0] } },
-    ];
-    for (const c of cases) {
-      const { graph, feeds, wrt } = buildCase(c);
-      const g = grad(graph, { loss: 'y', wrt, seed: 'input' });
-      feeds.y_seed = randn(graph.values.get('y')!.shape, rng);
-      const bytes = toOnnxBytes(g);
-      const outs: Record<string, Tensor>[] = [];
-      for (const backend of [nodeBackend, webBackend]) {
-        const s = await backend.create(bytes);
-        outs.push(await s.run(feeds));
-        await s.release();
-      }
-      for (const name of wrt.map((w) => `${w}_grad`)) {
-        expect(outs[1][name].shape).toEqual(outs[0][name].shape);
-        expect(closeness(outs[1][name].data as Float32Array, outs[0][name].data as Float32Array, 1e-4, 1e-5), `${c.op} ${name}`).toBeLessThan(1);
-      }
+    ]);
+  });
+});
+
+/** Runs each case's gradient graph (seeded vector-Jacobian product) on both runtimes and compares. */
+async function expectWasmMatchesNode(rng: Rng, cases: Case[]) {
+  configureWasm({ threads: 1 });
+  for (const c of cases) {
+    const { graph, feeds, wrt } = buildCase(c);
+    const g = grad(graph, { loss: 'y', wrt, seed: 'input' });
+    feeds.y_seed = randn(graph.values.get('y')!.shape, rng);
+    const bytes = toOnnxBytes(g);
+    const outs: Record<string, Tensor>[] = [];
+    for (const backend of [nodeBackend, webBackend]) {
+      const s = await backend.create(bytes);
+      outs.push(await s.run(feeds));
+      await s.release();
+    }
+    for (const name of wrt.map((w) => `${w}_grad`)) {
+      const label = `${c.op} ${JSON.stringify(c.attrs)} ${name}`;
+      expect(outs[1][name].shape, label).toEqual(outs[0][name].shape);
+      expect(closeness(outs[1][name].data as Float32Array, outs[0][name].data as Float32Array, 1e-4, 1e-5), label).toBeLessThan(1);
+    }
+  }
+}
+
+describe('other gradients on onnxruntime-web', () => {
+  it('pools, Pad, Resize, MatMul and Gemm match onnxruntime-node', async () => {
+    const rng = new Rng(41);
+    const nearest = { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' };
+    await expectWasmMatchesNode(rng, [
+      { op: 'AveragePool', inputs: [randn([2, 3, 7, 6], rng)], attrs: { kernel_shape: [3, 2], strides: [2, 2], pads: [1, 1, 1, 0], ceil_mode: 1 } },
+      { op: 'MaxPool', inputs: [randn([2, 3, 7, 6], rng)], attrs: { kernel_shape: [3, 3], strides: [2, 1], pads: [1, 1, 1, 1] } },
+      { op: 'GlobalAveragePool', inputs: [randn([2, 3, 5, 4], rng)], attrs: {} },
+      { op: 'Pad', inputs: [randn([2, 5, 4], rng)], consts: [i64([6], [0, -1, 2, 1, 1, -2])], attrs: {} },
+      { op: 'Resize', inputs: [randn([1, 2, 3, 4], rng)], consts: [null, f32([4], [1, 1, 2, 3])], attrs: nearest },
+      { op: 'Resize', inputs: [randn([1, 2, 3, 4], rng)], consts: [null, f32([4], [1, 1, 1.5, 2])], attrs: { mode: 'linear' } },
+      { op: 'MatMul', inputs: [randn([2, 1, 3, 4], rng), randn([3, 4, 5], rng)], attrs: {} },
+      { op: 'MatMul', inputs: [randn([4], rng), randn([4, 5], rng)], attrs: {} },
+      { op: 'Gemm', inputs: [randn([4, 3], rng), randn([5, 4], rng), randn([5], rng)], attrs: { transA: 1, transB: 1, alpha: 0.5, beta: 2 } },
+    ]);
+  });
+});
+
+describe('Conv gradient formulations', () => {
+  it('agree with each other: dW by tap slices, swapped-axes Conv and im2col; dX by ConvTranspose and flipped Conv', async () => {
+    const rng = new Rng(39);
+    for (let t = 0; t < 10; t++) {
+      const { inputs, attrs } = convCase(rng, t);
+      const [x, w] = inputs as Tensor[];
+      const group = (attrs.group as number) ?? 1;
+      const b = new GraphBuilder('forms');
+      const xv = b.input('x', 'float32', x.shape);
+      const wv = b.input('w', 'float32', w.shape);
+      const win = forwardWindow(attrs, x.shape.slice(2), w.shape.slice(2), (m) => {
+        throw new Error(m);
+      });
+      const dy = b.input('dy', 'float32', [x.shape[0], w.shape[0], ...win.outSize]);
+      const dws = [convWeightGradTaps, convWeightGradSwapped, convWeightGradIm2col].map((f) => f(xv, dy, win, group));
+      dws.forEach((d, i) => b.output(d, `dw${i}`));
+      b.output(convInputGradTranspose(dy, wv, win, group), 'dx0');
+      if (flippedConvApplies(win)) b.output(convInputGradFlipped(dy, wv, win, group), 'dx1');
+      const out = await runGraph(nodeBackend, b.build(), { x, w, dy: randn(dy.shape, rng) });
+      const label = JSON.stringify({ attrs, x: x.shape, w: w.shape });
+      for (const k of ['dw1', 'dw2']) expect(closeness(out[k].data as Float32Array, out.dw0.data as Float32Array, 1e-4, 1e-4), `${k} ${label}`).toBeLessThan(1);
+      expect(out.dw0.shape).toEqual(w.shape);
+      expect(out.dx0.shape).toEqual(x.shape);
+      if (out.dx1) expect(closeness(out.dx1.data as Float32Array, out.dx0.data as Float32Array, 1e-4, 1e-4), `dx ${label}`).toBeLessThan(1);
     }
   });
 });
@@ -143,6 +199,37 @@ describe('pool gradients', () => {
       const attrs = { kernel_shape: k, strides, pads, count_include_pad: t % 2, ceil_mode: t % 3 === 2 ? 1 : 0 };
       await check({ op: 'AveragePool', inputs: [x], attrs }, `case ${t}`);
     }
+  });
+
+  it('MaxPool and GlobalMaxPool: overlapping windows, pads, strides, dilations; forward indices reused', async () => {
+    const rng = new Rng(40);
+    const cases: Record<string, AttrValue>[] = [
+      { kernel_shape: [2, 2], strides: [2, 2] },
+      { kernel_shape: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1] },
+      { kernel_shape: [3, 2], strides: [2, 1], pads: [1, 0, 0, 1], dilations: [1, 2] },
+      { kernel_shape: [3], strides: [2], pads: [1, 1] },
+      { kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 },
+    ];
+    for (const attrs of cases) {
+      const r = (attrs.kernel_shape as number[]).length;
+      // Distinct, well-separated values: the arg-max must not flip under the finite-difference step.
+      const x = randn([2, 2, ...(r === 1 ? [9] : [7, 6])], rng);
+      const d = x.data as Float32Array;
+      const order = [...d.keys()].sort(() => rng.next() - 0.5);
+      order.forEach((k, i) => (d[k] = i * 0.1 - d.length * 0.05));
+      await check({ op: 'MaxPool', inputs: [x], attrs }, JSON.stringify(attrs));
+    }
+    const xg = randn([2, 3, 4, 5], rng);
+    (xg.data as Float32Array).forEach((_, i, a) => (a[i] = ((i * 37) % 120) * 0.1));
+    await check({ op: 'GlobalMaxPool', inputs: [xg], attrs: {} });
+    const b = new GraphBuilder('mp2');
+    const x = b.input('x', 'float32', [1, 2, 4, 4]);
+    const [y, idx] = b.op('MaxPool', [x], { kernel_shape: [2, 2], strides: [1, 1] }, { outputs: 2 });
+    b.output(y, 'y');
+    b.output(idx, 'idx');
+    const ops = grad(b.build(), { loss: 'y', wrt: ['x'] }).nodes.map((n) => n.op);
+    expect(ops.filter((o) => o === 'MaxPool').length).toBe(1);
+    expect(ops).toContain('ScatterND');
   });
 
   it('GlobalAveragePool', async () => {

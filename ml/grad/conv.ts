@@ -91,6 +91,36 @@ const averagePool: GradRule = (c) => {
   return [reshape(dx, x.shape)];
 };
 
+/**
+ * Each window's gradient goes to the element its maximum came from: MaxPool's Indices output
+ * (flat over the whole input) drives a ScatterND with reduction add, since overlapping windows
+ * may pick the same element.
+ */
+function scatterToArgmax(x: Value, dy: Value, indices: Value): Value {
+  const b = x.b;
+  const zeros = b.op1('ConstantOfShape', [b.ints([x.size])], { value: tensor(x.dtype, [1], [0]) }, { noFold: true });
+  const dx = b.op1('ScatterND', [zeros, reshape(indices, [indices.size, 1]), reshape(dy, [dy.size])], { reduction: 'add' });
+  return reshape(dx, x.shape);
+}
+
+/** Uses the forward node's indices when it produced them, else recomputes MaxPool with indices. */
+const maxPool: GradRule = (c) => {
+  const dy = c.dy(0);
+  if (!c.needs(0) || !dy) return [null];
+  if (c.attr('storage_order', 0)) c.fail('storage_order 1 has no gradient');
+  const x = c.x(0);
+  const idx = c.node.outputs[1] ? c.y(1) : c.b.op('MaxPool', [x], c.node.attrs, { outputs: 2 })[1];
+  return [scatterToArgmax(x, dy, idx)];
+};
+
+/** GlobalMaxPool is a MaxPool whose window is the whole image. */
+const globalMaxPool: GradRule = (c) => {
+  if (!c.needs(0)) return [null];
+  const x = c.x(0);
+  const idx = c.b.op('MaxPool', [x], { kernel_shape: x.shape.slice(2) }, { outputs: 2 })[1];
+  return [scatterToArgmax(x, c.dy()!, idx)];
+};
+
 const globalAveragePool: GradRule = (c) => {
   if (!c.needs(0)) return [null];
   const x = c.x(0);
@@ -177,6 +207,8 @@ export const convRules: Record<string, GradRule> = {
   ConvTranspose: convTranspose,
   AveragePool: averagePool,
   GlobalAveragePool: globalAveragePool,
+  MaxPool: maxPool,
+  GlobalMaxPool: globalMaxPool,
   Pad: pad,
   Resize: resize,
 };

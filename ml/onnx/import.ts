@@ -28,9 +28,6 @@ export class UnsupportedOperatorsError extends Error {
   }
 }
 
-/** Ops whose result depends only on attributes or input shapes: evaluated here even when an input is not constant. */
-const SHAPE_ONLY = new Set(['Constant', 'Shape', 'Size']);
-
 export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): Graph {
   // A plain Uint8Array view: protobufjs hands out Node Buffer slices for Buffer input, and
   // Buffer.slice shares memory, so copying unaligned raw tensor data would fail.
@@ -111,18 +108,6 @@ function replay(b: GraphBuilder, n: RawNode, taken: Set<string>) {
   const outputNames = outs.map((o, i) => o || unusedName(`${n.name}_unused${i}`, taken));
 
   const def = findOp(n.op)!;
-  if (SHAPE_ONLY.has(n.op)) {
-    const node: OpNode = { op: n.op, name: n.name, inputs: n.inputs, outputs: outputNames, attrs: n.attrs };
-    const ctx = new InferCtx(
-      node,
-      ins.map((v) => (v ? { dtype: v.dtype, shape: [...v.shape] } : null)),
-      ins.map((v) => v?.const ?? null),
-    );
-    def.infer(ctx);
-    const [t] = def.fold!(ctx.consts, ctx);
-    b.constant(t, outputNames[0]);
-    return;
-  }
   b.op(n.op, ins, n.attrs, { name: n.name, outputNames });
 }
 

@@ -54,7 +54,16 @@ function valueInfoProto(g: Graph, name: string) {
   };
 }
 
-export function toOnnxBytes(g: Graph): Uint8Array {
+export interface WriteOptions {
+  /**
+   * Whether default-valued inputs keep their value in the file. ONNX allows it and Python's
+   * onnxruntime honours feeds for them, but the JS bindings ignore such feeds, so the engine's
+   * own sessions get plain inputs (and `withDefaults` feeds the values).
+   */
+  keepDefaults?: boolean;
+}
+
+export function toOnnxBytes(g: Graph, opts: WriteOptions = {}): Uint8Array {
   // Folding leaves constants behind that nothing reads any more; runtimes warn about them.
   const used = new Set<string>([...g.inputs, ...g.outputs]);
   for (const n of g.nodes) for (const i of n.inputs) used.add(i);
@@ -71,7 +80,9 @@ export function toOnnxBytes(g: Graph): Uint8Array {
         output: n.outputs,
         attribute: Object.entries(n.attrs).map(([k, v]) => attrProto(n.op, k, v)),
       })),
-      initializer: [...g.initializers].filter(([k]) => used.has(k)).map(([k, t]) => tensorProto(k, t)),
+      initializer: [...g.initializers]
+        .filter(([k]) => used.has(k) && (opts.keepDefaults || !g.defaults?.has(k)))
+        .map(([k, t]) => tensorProto(k, t)),
       input: g.inputs.map((n) => valueInfoProto(g, n)),
       output: g.outputs.map((n) => valueInfoProto(g, n)),
     },

@@ -366,6 +366,7 @@ export const shapeOps: Record<string, OpDef> = {
 
   // Shape and Size depend only on the (static) input shape; fold ignores the input's data.
   Shape: {
+    foldAlways: true,
     attrs: { start: 'int', end: 'int' },
     infer: (ctx) => {
       const [s, e] = shapeRange(ctx);
@@ -379,6 +380,7 @@ export const shapeOps: Record<string, OpDef> = {
   },
 
   Size: {
+    foldAlways: true,
     attrs: {},
     infer: (ctx) => {
       ctx.in(0);
@@ -388,6 +390,7 @@ export const shapeOps: Record<string, OpDef> = {
   },
 
   Constant: {
+    foldAlways: true,
     attrs: {
       value: 'tensor',
       value_float: 'float',

@@ -56,6 +56,8 @@ export class InferCtx {
 export interface OpDef {
   attrs: Record<string, AttrType>;
   infer(ctx: InferCtx): ValueInfo[];
+  /** The result depends only on static shapes and attributes (Shape, Size, Constant): always fold. */
+  foldAlways?: boolean;
   /** Evaluate on constant inputs (for shape sub-graphs); absent where folding makes no sense. */
   fold?(inputs: (Tensor | null)[], ctx: InferCtx): Tensor[];
 }

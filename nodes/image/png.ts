@@ -1,7 +1,7 @@
 // PNG encoding with the graph embedded as a tEXt chunk, as ComfyUI does, so dropping a saved
 // image back onto the editor restores the graph that made it.
 import { decode, encode } from 'fast-png';
-import type { RgbaImage } from '../../runtime/index.ts';
+import { parseGraphText, type ParseResult, type RgbaImage } from '../../runtime/index.ts';
 
 /** The tEXt keyword under which the graph document is stored. */
 export const GRAPH_CHUNK = 'workflow';
@@ -24,6 +24,19 @@ export function encodePng(img: RgbaImage, graph?: unknown): Uint8Array {
 /** The graph JSON text embedded in a PNG, or undefined when it has none. */
 export function graphTextFromPng(bytes: Uint8Array): string | undefined {
   return decode(bytes).text[GRAPH_CHUNK];
+}
+
+/** The graph a saved PNG carries, validated and migrated like any graph file: what the
+ * editor does when a PNG is dropped on it. */
+export function graphFromPng(bytes: Uint8Array): ParseResult {
+  let text: string | undefined;
+  try {
+    text = graphTextFromPng(bytes);
+  } catch (e) {
+    return { ok: false, errors: [{ code: 'not-json', message: `not a PNG: ${(e as Error).message}` }] };
+  }
+  if (text === undefined) return { ok: false, errors: [{ code: 'not-json', message: 'this PNG carries no graph' }] };
+  return parseGraphText(text);
 }
 
 export function decodePng(bytes: Uint8Array): RgbaImage {
