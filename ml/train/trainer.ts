@@ -2,7 +2,7 @@
 // serialized and loaded once; each step feeds the current weights plus a batch, runs it, and hands
 // the gradients to an optimizer that updates the weights in place.
 import { grad } from '../grad/grad.ts';
-import type { Graph } from '../ir.ts';
+import { withDefaults, type Graph } from '../ir.ts';
 import { toOnnxBytes } from '../onnx/serialize.ts';
 import type { Backend, Session, SessionOptions } from '../session/session.ts';
 import type { Tensor } from '../tensor.ts';
@@ -93,9 +93,10 @@ export class Trainer {
       if (k in this.params) throw new Error(`Trainer: batch input "${k}" is also a weight`);
       feeds[k] = t;
     }
-    const missing = this.opts.graph.inputs.filter((i) => !(i in feeds) && !this.opts.graph.defaults?.has(i));
+    const all = withDefaults(this.opts.graph, feeds);
+    const missing = this.opts.graph.inputs.filter((i) => !(i in all));
     if (missing.length) throw new Error(`Trainer: no value for input${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
-    return feeds;
+    return all;
   }
 }
 
