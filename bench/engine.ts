@@ -1,4 +1,4 @@
-// npm run bench:engine [-- --json] [--steps N] [--warmup N] [--threads N] [--skip web,torch] [--profile]
+// npm run bench:engine [-- --json] [--steps N] [--rounds N] [--warmup N] [--threads N] [--skip node,web,torch] [--profile]
 //
 // One training step (forward, backward, Adam) of a small conv net, timed on onnxruntime-node,
 // on onnxruntime-web's wasm backend inside Node, and on PyTorch CPU, in the same run. Each step's
@@ -31,6 +31,7 @@ const { values: opt } = parseArgs({
   options: {
     json: { type: 'boolean' },
     steps: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '3' },
     threads: { type: 'string', default: '2' },
     batch: { type: 'string', default: '32' },
@@ -47,6 +48,7 @@ const int = (s: string | undefined, name: string) => {
   return n;
 };
 const STEPS = Math.max(1, int(opt.steps, 'steps'));
+const ROUNDS = Math.max(1, int(opt.rounds, 'rounds'));
 const WARMUP = int(opt.warmup, 'warmup');
 const THREADS = Math.max(1, int(opt.threads, 'threads'));
 const N = int(opt.batch, 'batch');
@@ -104,45 +106,73 @@ async function medianMs(fn: () => Promise<unknown>, warmup: number, reps: number
   return times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
 }
 
-interface Result {
-  backend: string;
-  threads: number;
+/** One round's medians, in ms. */
+interface Round {
   step_ms: number;
   forward_ms: number;
   matmul_ms: number;
+}
+
+interface Runner {
+  label: string;
+  threads: number;
+  note?: string;
+  round(first: boolean): Promise<Round>;
+  release(): Promise<void>;
+}
+
+interface Result extends Round {
+  backend: string;
+  threads: number;
+  /** Fastest and slowest round's step: the spread the shared machine caused. */
+  step_ms_range: [number, number];
+  rounds: Round[];
   step_gflops: number;
   forward_gflops: number;
   matmul_gflops: number;
   note?: string;
 }
 
-function withRates(r: Omit<Result, 'step_gflops' | 'forward_gflops' | 'matmul_gflops'>): Result {
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+};
+
+function summarize(r: Runner, rounds: Round[]): Result {
   const f = flops();
+  const step_ms = median(rounds.map((x) => x.step_ms));
+  const forward_ms = median(rounds.map((x) => x.forward_ms));
+  const matmul_ms = median(rounds.map((x) => x.matmul_ms));
+  const steps = rounds.map((x) => x.step_ms);
   return {
-    ...r,
-    step_gflops: f.step / r.step_ms / 1e6,
-    forward_gflops: f.forward / r.forward_ms / 1e6,
-    matmul_gflops: (2 * M ** 3) / r.matmul_ms / 1e6,
+    backend: r.label,
+    threads: r.threads,
+    step_ms,
+    forward_ms,
+    matmul_ms,
+    step_ms_range: [Math.min(...steps), Math.max(...steps)],
+    rounds,
+    step_gflops: f.step / step_ms / 1e6,
+    forward_gflops: f.forward / forward_ms / 1e6,
+    matmul_gflops: (2 * M ** 3) / matmul_ms / 1e6,
+    note: r.note,
   };
 }
 
-async function matmulMs(backend: Backend, reps: number): Promise<number> {
+async function matmulSession(backend: Backend) {
   const b = new GraphBuilder('matmul');
   // Inputs, not initializers, so that no runtime folds the product away.
   const a = b.input('a', 'float32', [M, M]);
   const c = b.input('b', 'float32', [M, M]);
   b.output(b.op1('MatMul', [a, c]), 'c');
   const s = await backend.create(toOnnxBytes(b.build()), { threads: THREADS });
-  try {
-    const rng = new Rng(2);
-    const feeds = { a: randn([M, M], rng), b: randn([M, M], rng) };
-    return await medianMs(() => s.run(feeds), 1, reps);
-  } finally {
-    await s.release();
-  }
+  const rng = new Rng(2);
+  const feeds = { a: randn([M, M], rng), b: randn([M, M], rng) };
+  return { run: () => s.run(feeds), release: () => s.release() };
 }
 
-async function engine(backend: Backend, label: string, steps: number, matmulReps: number): Promise<Result> {
+async function engine(backend: Backend, label: string, steps: number, matmulReps: number): Promise<Runner> {
   const { graph, params } = buildNet();
   const trainer = await Trainer.create({
     graph,
@@ -153,40 +183,58 @@ async function engine(backend: Backend, label: string, steps: number, matmulReps
     backend,
     session: { threads: THREADS },
   });
+  const mm = await matmulSession(backend);
   const data = batch();
-  try {
-    log(`${label}: ${WARMUP} warm-up + ${steps} training steps…`);
-    const step_ms = await medianMs(() => trainer.step(data), WARMUP, steps);
-    const forward_ms = await medianMs(() => trainer.evaluate(data), 1, steps);
-    log(`${label}: ${M}x${M} matmul…`);
-    const matmul_ms = await matmulMs(backend, matmulReps);
-    return withRates({ backend: label, threads: THREADS, step_ms, forward_ms, matmul_ms });
-  } finally {
-    await trainer.release();
-  }
+  return {
+    label,
+    threads: THREADS,
+    async round(first) {
+      log(`  ${label}: ${steps} training steps${first ? ` after ${WARMUP} warm-up` : ''}, forward only, ${M}x${M} matmul`);
+      const step_ms = await medianMs(() => trainer.step(data), first ? WARMUP : 0, steps);
+      const forward_ms = await medianMs(() => trainer.evaluate(data), first ? 1 : 0, steps);
+      const matmul_ms = await medianMs(mm.run, first ? 1 : 0, matmulReps);
+      return { step_ms, forward_ms, matmul_ms };
+    },
+    async release() {
+      await trainer.release();
+      await mm.release();
+    },
+  };
 }
 
-function torch(): Result | { backend: string; skipped: string } {
+/** PyTorch in a subprocess per round (a fresh model each time, so every round warms up). */
+function torch(): Runner | { backend: string; skipped: string } {
   const label = 'PyTorch CPU';
   if (!existsSync(PYTHON)) return { backend: label, skipped: `${PYTHON} not found` };
+  let version: string;
   try {
-    execFileSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' });
+    version = execFileSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).trim();
   } catch {
     return { backend: label, skipped: `${PYTHON} has no torch module` };
   }
-  log(`${label}: ${WARMUP} warm-up + ${STEPS} training steps, ${M}x${M} matmul…`);
   const script = join(import.meta.dirname, 'engine_torch.py');
-  const args = ['--steps', STEPS, '--warmup', WARMUP, '--threads', THREADS, '--batch', N, '--channels', C, '--size', S, '--matmul', M];
-  const out = JSON.parse(execFileSync(PYTHON, [script, ...args.map(String)], { encoding: 'utf8' }));
-  const blas = out.blas_info === 'generic' ? `; BLAS: ${out.blas_libraries.join(', ') || 'generic'}` : '';
-  return withRates({
-    backend: `${label} ${out.version}`,
-    threads: out.threads,
-    step_ms: out.step_ms,
-    forward_ms: out.forward_ms,
-    matmul_ms: out.matmul_ms,
-    note: `oneDNN ${out.mkldnn ? 'on' : 'off'}${blas}`,
-  });
+  const runner: Runner = {
+    label: `${label} ${version}`,
+    threads: THREADS,
+    async round(first) {
+      log(`  ${runner.label}: ${STEPS} training steps after ${WARMUP} warm-up, forward only, ${M}x${M} matmul`);
+      // torch.mm with a reference BLAS takes seconds at 2048²: measured once, it is only reported.
+      const args = ['--steps', STEPS, '--warmup', WARMUP, '--threads', THREADS, '--batch', N, '--channels', C, '--size', S, '--matmul', M];
+      args.push('--matmul-reps', first ? 2 : 0);
+      const out = JSON.parse(execFileSync(PYTHON, [script, ...args.map(String)], { encoding: 'utf8' }));
+      if (first) {
+        const mmRate = (ms: number | null) => (ms ? `${f1((2 * M ** 3) / ms / 1e6)} GFLOP/s` : 'not measured');
+        const blas = out.blas_info === 'generic' ? ` (BLAS: ${out.blas_libraries.join(', ') || 'generic'})` : '';
+        runner.note =
+          `ceiling = the faster of torch.mm${blas}: ${mmRate(out.mm_ms)} and the same product as a 1x1 conv ` +
+          `(oneDNN ${out.mkldnn ? 'on' : 'off'}): ${mmRate(out.conv1x1_ms)}`;
+        runner.threads = out.threads;
+      }
+      return { step_ms: out.step_ms, forward_ms: out.forward_ms, matmul_ms: Math.min(out.conv1x1_ms, out.mm_ms ?? Infinity) };
+    },
+    release: async () => {},
+  };
+  return runner;
 }
 
 // ---- where the time goes (onnxruntime-node's profiler) -----------------------------------------
@@ -250,29 +298,37 @@ function table(rows: string[][]): string {
 
 async function main() {
   const f = flops();
-  const results: Result[] = [];
+  const runners: Runner[] = [];
   const skipped: { backend: string; skipped: string }[] = [];
-  if (!SKIP.has('node')) results.push(await engine(nodeBackend, 'onnxruntime-node', STEPS, 3));
+  if (!SKIP.has('node')) runners.push(await engine(nodeBackend, 'onnxruntime-node', STEPS, 3));
   if (!SKIP.has('web')) {
     configureWasm({ threads: THREADS });
     // The wasm step is several times slower; fewer timed steps keep the whole run short.
-    results.push(await engine(webBackend, 'onnxruntime-web (wasm)', Math.max(3, Math.ceil(STEPS / 2)), 2));
+    runners.push(await engine(webBackend, 'onnxruntime-web (wasm)', Math.max(3, Math.ceil(STEPS / 2)), 1));
   }
   if (!SKIP.has('torch')) {
     const t = torch();
     if ('skipped' in t) skipped.push(t);
-    else results.push(t);
+    else runners.push(t);
   }
+  // Rounds alternate the backends, so that a burst of load from elsewhere on the machine lands on
+  // all of them rather than on whichever happened to be running; each figure is a median of rounds.
+  const rounds = new Map<Runner, Round[]>(runners.map((r) => [r, []]));
+  for (let i = 0; i < ROUNDS; i++) {
+    log(`round ${i + 1}/${ROUNDS}`);
+    for (const r of runners) rounds.get(r)!.push(await r.round(i === 0));
+  }
+  for (const r of runners) await r.release();
+  const results = runners.map((r) => summarize(r, rounds.get(r)!));
   const prof = opt.profile && !SKIP.has('node') ? await profile() : undefined;
 
   const node = results.find((r) => r.backend === 'onnxruntime-node');
   const web = results.find((r) => r.backend.startsWith('onnxruntime-web'));
   const pt = results.find((r) => r.backend.startsWith('PyTorch'));
-  const ratios = {
-    node_vs_torch: node && pt ? node.step_ms / pt.step_ms : null,
-    wasm_vs_node: node && web ? web.step_ms / node.step_ms : null,
-  };
-  const config = { batch: N, channels: C, size: S, threads: THREADS, steps: STEPS, warmup: WARMUP, matmul: M, step_gflop: f.step / 1e9, forward_gflop: f.forward / 1e9 };
+  // Ratios are taken within each round (same load) and then the median across rounds.
+  const ratio = (a?: Result, b?: Result) => (a && b ? median(a.rounds.map((r, i) => r.step_ms / b.rounds[i].step_ms)) : null);
+  const ratios = { node_vs_torch: ratio(node, pt), wasm_vs_node: ratio(web, node) };
+  const config = { batch: N, channels: C, size: S, threads: THREADS, steps: STEPS, rounds: ROUNDS, warmup: WARMUP, matmul: M, step_gflop: f.step / 1e9, forward_gflop: f.forward / 1e9 };
 
   if (opt.json) {
     process.stdout.write(`${JSON.stringify({ config, results, skipped, ratios, profile: prof }, null, 2)}\n`);
@@ -281,16 +337,17 @@ async function main() {
   const out: string[] = [];
   out.push(
     `Training step: conv3x3 → ReLU → conv3x3 → ReLU → conv3x3 (${C} channels), MSE, Adam; batch ${N}, ${S}x${S}; ` +
-      `${THREADS} threads; median of ${STEPS} steps after ${WARMUP} warm-up`,
+      `${THREADS} threads; median over ${ROUNDS} rounds of the median of ${STEPS} steps (after ${WARMUP} warm-up)`,
   );
   out.push(`FLOPs: ${(f.step / 1e9).toFixed(2)} GFLOP per step (forward ${(f.forward / 1e9).toFixed(2)}); ceiling = ${M}x${M} float32 MatMul`);
   out.push('');
   out.push(
     table([
-      ['backend', 'step ms', 'GFLOP/s', 'fwd ms', 'fwd GFLOP/s', 'matmul GFLOP/s', 'step/ceiling'],
+      ['backend', 'step ms', '(rounds)', 'GFLOP/s', 'fwd ms', 'fwd GFLOP/s', 'matmul GFLOP/s', 'step/ceiling'],
       ...results.map((r) => [
         r.backend,
         f1(r.step_ms),
+        `${f1(r.step_ms_range[0])}–${f1(r.step_ms_range[1])}`,
         f1(r.step_gflops),
         f1(r.forward_ms),
         f1(r.forward_gflops),
@@ -307,6 +364,8 @@ async function main() {
   if (prof) {
     out.push('', 'onnxruntime-node kernel time per step, by operator (forward = original graph, backward = gradient nodes):');
     out.push(table([['operator', 'part', 'ms', 'share'], ...prof.slice(0, 12).map((p) => [p.op, p.part, f1(p.ms), `${(100 * p.share).toFixed(1)}%`])]));
+    const part = (name: string) => prof.filter((p) => p.part === name).reduce((a, p) => a + p.ms, 0);
+    out.push(`forward ${f1(part('forward'))} ms, backward ${f1(part('backward'))} ms of kernel time per step (with the profiler on)`);
   }
   process.stdout.write(`${out.join('\n')}\n`);
 }

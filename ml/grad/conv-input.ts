@@ -1,6 +1,6 @@
 // The input gradient of a convolution, dX = ConvTranspose(dY, W) with the forward window. For stride 1
 // the same map is a plain Conv of dY with the kernel flipped and its channel axes swapped per group,
-// which onnxruntime runs through its faster direct-convolution path (see conv-weight.bench.ts).
+// which onnxruntime runs through its faster direct-convolution path (see conv-grad.bench.ts).
 import type { Value } from '../builder.ts';
 import { adjointOutputPadding, effectiveKernel, type Window } from '../ops/window.ts';
 import { reshape } from './util.ts';

@@ -1,6 +1,6 @@
 // The weight gradient of a convolution, dW[m, c', k] = Σ_{n,o} X[n, c, o·s + k·d − pb] · dY[n, m, o],
 // the hot path of training. Three formulations from standard ops; `convWeightGrad` uses the fastest
-// on onnxruntime (see conv-weight.bench.ts): one GEMM per kernel tap over shifted slices of X.
+// on onnxruntime (see conv-grad.bench.ts): one GEMM per kernel tap over shifted slices of X.
 import type { Value } from '../builder.ts';
 import { tensor } from '../tensor.ts';
 import type { Window } from '../ops/window.ts';

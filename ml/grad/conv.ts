@@ -1,5 +1,6 @@
 // Gradients of convolutions, pools, Pad and Resize. Each input gradient is the adjoint operator:
-// Conv ↔ ConvTranspose with the same window, pools as a ConvTranspose with a constant kernel.
+// Conv ↔ ConvTranspose with the same window (a flipped-kernel Conv at stride 1), pools as a
+// ConvTranspose with a constant kernel.
 // The Conv formulations (conv-input.ts, conv-weight.ts) were chosen by timing on onnxruntime.
 import type { Value } from '../builder.ts';
 import { tensor } from '../tensor.ts';
@@ -137,7 +138,7 @@ const pad: GradRule = (c) => {
   if (mode !== 'constant') c.fail(`mode "${mode}" has no gradient (only constant)`);
   const given = c.constInts(1) ?? c.fail('pads must be constant');
   const r = x.rank;
-  const axes = c.has(3) ? c.constInts(3)!.map((a) => (a < 0 ? a + r : a)) : range(r);
+  const axes = c.has(3) ? (c.constInts(3) ?? c.fail('axes must be constant')).map((a) => (a < 0 ? a + r : a)) : range(r);
   const pads = new Array<number>(2 * r).fill(0);
   axes.forEach((a, j) => {
     pads[a] = given[j];

@@ -49,12 +49,6 @@ function sourceCoordinate(mode: string, o: number, scale: number, inLen: number,
   switch (mode) {
     case 'half_pixel':
       return f(f(f(o + 0.5) / scale) - 0.5);
-    case 'half_pixel_symmetric': {
-      const adj = f(outLen / f(scale * inLen));
-      const center = f(inLen / 2);
-      const offset = f(center * f(1 - adj));
-      return f(f(offset + f(f(o + 0.5) / scale)) - 0.5);
-    }
     case 'pytorch_half_pixel':
       return outLen > 1 ? f(f(f(o + 0.5) / scale) - 0.5) : 0;
     case 'asymmetric':

@@ -1,5 +1,5 @@
 // Times the Conv weight- and input-gradient formulations on onnxruntime-node, alone and inside a training-like
-// step (forward Conv, then dX, dW, dB). Run: npx tsx ml/grad/conv-weight.bench.ts [threads] [reps]
+// step (forward Conv, then dX, dW, dB). Run: npx tsx ml/grad/conv-grad.bench.ts [threads] [reps]
 import { GraphBuilder, type Value } from '../builder.ts';
 import { toOnnxBytes } from '../onnx/serialize.ts';
 import { forwardWindow } from '../ops/window.ts';
