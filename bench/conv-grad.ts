@@ -1,15 +1,15 @@
 // Times the Conv weight- and input-gradient formulations on onnxruntime-node, alone and inside a training-like
-// step (forward Conv, then dX, dW, dB). Run: npx tsx ml/grad/conv-grad.bench.ts [threads] [reps]
-import { GraphBuilder, type Value } from '../builder.ts';
-import { toOnnxBytes } from '../onnx/serialize.ts';
-import { forwardWindow } from '../ops/window.ts';
-import { closeness } from '../ops/test-run.ts';
-import { randn, Rng } from '../random.ts';
-import { nodeBackend } from '../session/node.ts';
-import type { Tensor } from '../tensor.ts';
-import { convInputGradFlipped, convInputGradTranspose } from './conv-input.ts';
-import { convWeightGradIm2col, convWeightGradSwapped, convWeightGradTaps } from './conv-weight.ts';
-import { grad } from './grad.ts';
+// step (forward Conv, then dX, dW, dB). Run: npm run bench:conv-grad -- [threads] [reps]
+import { GraphBuilder, type Value } from '../ml/builder.ts';
+import { toOnnxBytes } from '../ml/onnx/serialize.ts';
+import { forwardWindow } from '../ml/ops/window.ts';
+import { closeness } from '../ml/ops/test-run.ts';
+import { randn, Rng } from '../ml/random.ts';
+import { nodeBackend } from '../ml/session/node.ts';
+import type { Tensor } from '../ml/tensor.ts';
+import { convInputGradFlipped, convInputGradTranspose } from '../ml/grad/conv-input.ts';
+import { convWeightGradIm2col, convWeightGradSwapped, convWeightGradTaps } from '../ml/grad/conv-weight.ts';
+import { grad } from '../ml/grad/grad.ts';
 
 const threads = Number(process.argv[2] ?? 1);
 const reps = Number(process.argv[3] ?? 15);
