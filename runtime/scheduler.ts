@@ -33,6 +33,8 @@ export interface RunResult {
   runId: string;
   status: 'finished' | 'cancelled' | 'invalid';
   errors: ValidationError[];
+  /** The nodes whose outputs were asked for. */
+  requested: string[];
   /** Outputs of the requested nodes that produced them. */
   outputs: Map<string, NodeOutputs>;
   nodeErrors: Map<string, string>;
@@ -91,6 +93,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       runId,
       status: 'finished',
       errors: [],
+      requested: [],
       outputs: new Map(),
       nodeErrors: new Map(),
       ran: [],
@@ -108,6 +111,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     const byId = new Map(doc.nodes.map((n) => [n.id, n]));
     const defOf = (id: string) => registry.get(byId.get(id)!.type)!;
     const requested = opts.outputs ? [...opts.outputs] : defaultOutputs(doc, index, registry);
+    result.requested = requested;
 
     // Persistent hits are looked up first (async) so planning stays a pure function.
     const persisted = new Set<string>();

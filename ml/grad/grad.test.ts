@@ -4,6 +4,19 @@ import { randn, Rng } from '../random.ts';
 import { nodeBackend } from '../session/node.ts';
 import { checkGradients, describeFailures } from './check.ts';
 import { grad, UnsupportedOpsError } from './grad.ts';
+import { NON_DIFFERENTIABLE, REQUIRED_DIFFERENTIABLE, RULES } from './rules.ts';
+import { findOp } from '../ops/registry.ts';
+
+describe('rule table', () => {
+  it('has a gradient rule and an operator definition for every promised operator', () => {
+    const missing = REQUIRED_DIFFERENTIABLE.filter((op) => !RULES[op] || !findOp(op));
+    expect(missing).toEqual([]);
+  });
+
+  it('never lists an operator as both differentiable and not', () => {
+    expect(Object.keys(RULES).filter((op) => NON_DIFFERENTIABLE.has(op))).toEqual([]);
+  });
+});
 
 describe('grad walk', () => {
   it('differentiates a small expression with shared subterms', async () => {

@@ -1,6 +1,5 @@
 // Shape helpers shared by operator definitions and gradient rules.
-import { allocate, type DType } from '../dtype.ts';
-import { sizeOf, stridesOf, type Tensor } from '../tensor.ts';
+import { sizeOf, stridesOf } from '../tensor.ts';
 
 /** NumPy-style broadcast of two shapes, or null when they do not broadcast. */
 export function broadcastShapes(a: readonly number[], b: readonly number[]): number[] | null {
@@ -37,29 +36,6 @@ export function broadcastIndex(shape: readonly number[], outShape: readonly numb
     idx[k] = off;
   }
   return idx;
-}
-
-type Scalar = number;
-
-/** Evaluates an elementwise function over broadcast constant inputs (build-time folding). */
-export function mapBroadcast(inputs: Tensor[], dtype: DType, f: (...xs: Scalar[]) => Scalar): Tensor {
-  let shape: number[] = [];
-  for (const t of inputs) {
-    const s = broadcastShapes(shape, t.shape);
-    if (!s) throw new Error(`shapes [${shape}] and [${t.shape}] do not broadcast`);
-    shape = s;
-  }
-  const n = sizeOf(shape);
-  const idx = inputs.map((t) => broadcastIndex(t.shape, shape));
-  const out = allocate(dtype, n);
-  const args = new Array<number>(inputs.length);
-  for (let k = 0; k < n; k++) {
-    for (let j = 0; j < inputs.length; j++) args[j] = Number(inputs[j].data[idx[j][k]]);
-    const y = f(...args);
-    if (out instanceof BigInt64Array) out[k] = BigInt(Math.trunc(y));
-    else (out as Float32Array)[k] = y;
-  }
-  return { dtype, shape, data: out };
 }
 
 export const normAxis = (a: number, rank: number) => (a < 0 ? a + rank : a);

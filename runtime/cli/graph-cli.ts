@@ -1,0 +1,92 @@
+// `npm run graph -- <graph.json> ...`: run a graph headless in Node on a worker_threads pool,
+// write its outputs, end with one summary line. This file is the Node composition root (it
+// wires the registry, the workers, the file cache and the file system together), so it is the
+// one place in runtime/ that reaches into workers/.
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { registry } from '../../nodes/registry.ts';
+import { nodeWorkerPool } from '../../workers/node-pool.ts';
+import { formatError, type ValidationError } from '../document/errors.ts';
+import { MAX_GRAPH_BYTES, parseGraphText } from '../document/parse.ts';
+import type { Executor } from '../executor.ts';
+import { inProcessExecutor } from '../in-process.ts';
+import { fileStore } from '../node/file-store.ts';
+import { nodePlatform } from '../node/platform.ts';
+import { createRuntime } from '../scheduler.ts';
+import { validateGraph } from '../validate.ts';
+import { applySets, EXIT, GRAPH_HELP, parseGraphArgs, UsageError, type GraphArgs } from './args.ts';
+import { plannedFiles } from './outputs.ts';
+import { eventJson, summaryLine, textReporter } from './report.ts';
+
+export interface CliIo {
+  stdout(s: string): void;
+  stderr(s: string): void;
+  tty: boolean;
+  cwd: string;
+}
+
+export async function runGraphCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let args: GraphArgs;
+  try {
+    const parsed = parseGraphArgs(argv);
+    if (parsed.help) {
+      io.stdout(`${GRAPH_HELP}\n`);
+      return EXIT.ok;
+    }
+    args = parsed.args;
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.stderr(`graph: ${e.message}\n${GRAPH_HELP}\n`);
+    return EXIT.invalid;
+  }
+
+  const invalid = (errors: ValidationError[]) => {
+    if (args.json) for (const e of errors) io.stdout(`${JSON.stringify({ type: 'validation-error', ...e })}\n`);
+    else for (const e of errors) io.stderr(`graph: ${formatError(e)}\n`);
+    return EXIT.invalid;
+  };
+
+  const path = resolve(io.cwd, args.graph);
+  let text: string;
+  try {
+    // Check the size before reading, so a huge file is refused without loading it.
+    const { size } = await stat(path);
+    if (size > MAX_GRAPH_BYTES) return invalid([{ code: 'too-large', message: `graph file is ${size} bytes, the limit is ${MAX_GRAPH_BYTES}` }]);
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    io.stderr(`graph: cannot read ${args.graph}: ${(e as Error).message}\n`);
+    return EXIT.invalid;
+  }
+  const parsed = parseGraphText(text);
+  if (!parsed.ok) return invalid(parsed.errors);
+  const { doc, errors: setErrors } = applySets(parsed.doc, args.sets);
+  const errors = [...setErrors, ...validateGraph(doc, registry)];
+  if (errors.length) return invalid(errors);
+
+  const baseDir = dirname(path);
+  const executor: Executor =
+    args.workers === 0 ? inProcessExecutor(registry, nodePlatform(baseDir)) : nodeWorkerPool({ size: args.workers, baseDir });
+  const titles = new Map(doc.nodes.map((n) => [n.id, `${n.id} (${registry.get(n.type)?.title ?? n.type})`]));
+  const report = args.json ? (e: Parameters<typeof eventJson>[0]) => io.stdout(`${eventJson(e)}\n`) : textReporter(io.stdout, io.tty, (id) => titles.get(id) ?? id);
+  try {
+    const runtime = createRuntime({
+      registry,
+      executor,
+      persistent: args.cache === null ? undefined : fileStore(resolve(io.cwd, args.cache)),
+    });
+    const result = await runtime.run(doc, { onEvent: report }).done;
+    const outDir = resolve(io.cwd, args.out);
+    const files = plannedFiles(result.outputs);
+    if (files.length) await mkdir(outDir, { recursive: true });
+    for (const f of files) await writeFile(join(outDir, f.name), f.bytes);
+    const allProduced = result.status === 'finished' && result.requested.every((id) => result.outputs.has(id));
+    if (args.json) io.stdout(`${JSON.stringify({ type: 'summary', ...result.stats, written: files.map((f) => join(args.out, f.name)) })}\n`);
+    else {
+      for (const f of files) io.stdout(`  wrote   ${join(args.out, f.name)}\n`);
+      io.stdout(`${summaryLine(result.stats)}\n`);
+    }
+    return allProduced ? EXIT.ok : EXIT.failed;
+  } finally {
+    await executor.dispose();
+  }
+}
