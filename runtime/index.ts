@@ -62,3 +62,7 @@ export { createRuntime, type RunHandle, type RunOptions, type RunResult, type Ru
 export { MemoryCache } from './cache/memory.ts';
 export { decodeValue, encodeValue } from './cache/encode.ts';
 export { memoryStore, type PersistentStore } from './cache/store.ts';
+export { catalog, describeNode, type NodeInfo, type PortInfo } from './catalog.ts';
+export { workerPool, type PoolOptions, type PoolStats, type WorkerFactory, type WorkerHandle, type WorkerPool } from './pool.ts';
+export { createExecutorApi, type ExecutorApi, type WorkerEvent, type WorkerReply } from './worker-api.ts';
+export { Lender, type Lease } from './lender.ts';

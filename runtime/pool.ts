@@ -33,8 +33,6 @@ interface Slot {
   handle: WorkerHandle;
   current?: { jobId: number; entry: Queued };
   dead: boolean;
-  /** Terminated on purpose (a cancelled job that would not stop), not crashed. */
-  killed?: boolean;
   crashed: Promise<string>;
 }
 
@@ -51,7 +49,7 @@ export interface WorkerPool extends Executor {
 }
 
 export function workerPool(factory: WorkerFactory, options: PoolOptions): WorkerPool {
-  const grace = options.cancelGraceMs ?? 150;
+  const grace = options.cancelGraceMs ?? 120;
   const queue: Queued[] = [];
   const stats: PoolStats = { jobs: 0, crashes: 0, killed: 0 };
   const listeners = new Map<number, JobHooks>();
@@ -70,20 +68,24 @@ export function workerPool(factory: WorkerFactory, options: PoolOptions): Worker
     const slot: Slot = { handle, dead: false, crashed: new Promise<string>((r) => (crash = r)) };
     handle.onCrash((message) => {
       if (slot.dead) return;
-      slot.dead = true;
       crash(message);
-      // Replace the worker; the job it ran (if any) is failed by dispatch().
-      if (!disposed) {
-        if (slot.killed) stats.killed++;
-        else stats.crashes++;
-        slots[slots.indexOf(slot)] = spawn();
-        pump();
-      }
+      // The job it ran (if any) is failed by dispatch().
+      retire(slot, 'crashed');
     });
     void handle.api.listen(onWorkerEvent);
     return slot;
   };
   const slots: Slot[] = Array.from({ length: options.size }, spawn);
+
+  /** Take a dead or stuck worker out of service and start its replacement. */
+  function retire(slot: Slot, why: 'crashed' | 'killed') {
+    slot.dead = true;
+    if (why === 'killed') slot.handle.terminate();
+    if (disposed) return;
+    stats[why === 'killed' ? 'killed' : 'crashes']++;
+    slots[slots.indexOf(slot)] = spawn();
+    pump();
+  }
 
   function pump() {
     for (const slot of slots) {
@@ -101,19 +103,23 @@ export function workerPool(factory: WorkerFactory, options: PoolOptions): Worker
     stats.jobs++;
     hooks.onStart();
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let kill!: (e: JobError) => void;
+    const killed = new Promise<never>((_, reject) => (kill = reject));
     const onAbort = () => {
       void slot.handle.api.cancel(jobId);
       timer = setTimeout(() => {
-        // The node is stuck in a loop that never yields: only ending the thread stops it.
+        // The node is stuck in a loop that never yields: only ending the thread stops it. The
+        // job ends now; the worker's exit (and its replacement) follow when the thread is gone.
         if (slot.current?.jobId !== jobId || slot.dead) return;
-        slot.killed = true;
-        slot.handle.terminate();
+        kill(new JobError('cancelled', 'cancelled'));
+        retire(slot, 'killed');
       }, grace);
     };
     hooks.signal.addEventListener('abort', onAbort, { once: true });
     try {
       const reply = await Promise.race([
         slot.handle.api.run(jobId, transfer(job, transferablesOf(job.inputs))),
+        killed,
         slot.crashed.then((message) => {
           throw new JobError(hooks.signal.aborted ? 'cancelled' : `worker crashed: ${message}`, hooks.signal.aborted ? 'cancelled' : 'crashed');
         }),

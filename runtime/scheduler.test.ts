@@ -245,4 +245,15 @@ describe('persistent cache', () => {
     if (a.kind !== 'image' || b.kind !== 'image') throw new Error('expected images');
     expect(b.tensor.data).toEqual(a.tensor.data);
   });
+
+  it('a persisted value that turns out unreadable is recomputed, not served', async () => {
+    const store = memoryStore();
+    const d = graph([['noise', 'seed-noise', { seed: 4, width: 8, height: 8 }], ['p', 'preview']], [['noise', 'image', 'p', 'images']]);
+    await runtime({ persistent: store }).run(d).done;
+    const key = cacheKeys(d, indexGraph(d), registry).get('noise')!;
+    await store.set(key, new Uint8Array([1, 2, 3]));
+    const r = await runtime({ persistent: store }).run(d).done;
+    expect(sorted(r.ran)).toEqual(['noise', 'p']);
+    expect(r.stats.failed).toBe(0);
+  });
 });

@@ -57,6 +57,17 @@ export interface Runtime {
 
 let runCounter = 0;
 
+/** Memory-cache cost assumed for outputs loaded from the persistent store. */
+const PERSISTED_COST_MS = 10_000;
+
+function decodeOrUndefined(bytes: Uint8Array): NodeOutputs | undefined {
+  try {
+    return decodeValue<NodeOutputs>(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
 export function createRuntime(options: RuntimeOptions): Runtime {
   const { registry, executor, persistent } = options;
   const memory = options.memory ?? new MemoryCache();
@@ -71,7 +82,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     return {
       runId,
       done,
-      cancel: () => runAbort.abort(),
+      cancel() {
+        runAbort.abort();
+        for (const c of nodeAborts.values()) c.abort();
+      },
       cancelNode(nodeId) {
         cancelledEarly.add(nodeId);
         nodeAborts.get(nodeId)?.abort();
@@ -120,30 +134,31 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         const key = keys.get(id);
         if (key && !memory.has(key) && shouldPersist(defOf(id)) && (await persistent.has(key))) persisted.add(id);
       }
-    const plan = planRun(index, requested, (id) => {
-      const key = keys.get(id);
-      return key != null && (memory.has(key) || persisted.has(id));
-    });
-
+    // Plan, then fetch what the plan takes from the cache. A persisted value that vanished in
+    // between (deleted, unreadable) is planned again as a node to run.
+    const missing = new Set<string>();
     const results = new Map<string, NodeOutputs>();
-    for (const id of plan.cached) {
-      const key = keys.get(id)!;
-      let outputs = memory.get(key);
-      if (!outputs) {
-        const bytes = await persistent!.get(key);
-        outputs = bytes && decodeValue<NodeOutputs>(bytes);
+    let plan: ReturnType<typeof planRun>;
+    for (;;) {
+      plan = planRun(index, requested, (id) => {
+        const key = keys.get(id);
+        return key != null && !missing.has(id) && (memory.has(key) || persisted.has(id));
+      });
+      for (const id of plan.cached) {
+        if (results.has(id)) continue;
+        const key = keys.get(id)!;
+        let outputs = memory.get(key);
         if (!outputs) {
-          // Evicted or deleted since planning: nothing to do but run it (rare; keeps results correct).
-          plan.toRun.push(id);
-          continue;
+          const bytes = await persistent?.get(key).catch(() => undefined);
+          outputs = bytes && decodeOrUndefined(bytes);
+          // Persisted outputs are the expensive ones; without their real cost, rank them high.
+          if (outputs) memory.set(key, outputs, PERSISTED_COST_MS);
         }
-        memory.set(key, outputs, Infinity);
+        if (outputs) results.set(id, outputs);
+        else missing.add(id);
       }
-      results.set(id, outputs);
+      if (plan.cached.every((id) => results.has(id))) break;
     }
-    plan.cached = plan.cached.filter((id) => results.has(id));
-    plan.toRun = index.order.filter((id) => plan.toRun.includes(id));
-
     emit({ type: 'run-started', runId, requested, toRun: plan.toRun, cached: plan.cached });
     for (const id of plan.cached) emit({ type: 'node-cached', runId, nodeId: id });
     for (const id of plan.toRun) emit({ type: 'node-queued', runId, nodeId: id });
@@ -188,8 +203,6 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       const node = byId.get(id)!;
       const ctrl = new AbortController();
       nodeAborts.set(id, ctrl);
-      const onRunAbort = () => ctrl.abort();
-      runSignal.addEventListener('abort', onRunAbort, { once: true });
       const borrowed = index.incoming.get(id)!;
       const sources = [...borrowed.values()].flat().map((w) => ({ record: results.get(w.source)!, handle: w.sourceHandle, source: w.source }));
       let lease: Awaited<ReturnType<Lender['borrow']>> | undefined;
@@ -236,7 +249,6 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         }
         fail(id, err.message, err.reason);
       } finally {
-        runSignal.removeEventListener('abort', onRunAbort);
         nodeAborts.delete(id);
       }
     };

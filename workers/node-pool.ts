@@ -1,6 +1,6 @@
 // A worker pool on worker_threads. Each worker starts from a small JS bootstrap that registers
 // tsx's loader, so the TypeScript node code runs unchanged in the thread.
-import { wrap } from 'comlink';
+import { wrap, type Endpoint } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { availableParallelism } from 'node:os';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
@@ -15,6 +15,8 @@ export interface NodePoolOptions {
   baseDir?: string;
   resourceLimits?: ResourceLimits;
   cancelGraceMs?: number;
+  /** Wraps each worker's endpoint, e.g. to count what crosses it (bench/runtime.ts). */
+  wrapEndpoint?: (endpoint: Endpoint) => Endpoint;
 }
 
 const ENTRY = new URL('./node-executor.bootstrap.mjs', import.meta.url);
@@ -28,7 +30,7 @@ export function nodeWorkerPool(options: NodePoolOptions = {}): WorkerPool {
         resourceLimits: options.resourceLimits,
       });
       return {
-        api: wrap<ExecutorApi>(nodeEndpoint(worker)),
+        api: wrap<ExecutorApi>((options.wrapEndpoint ?? ((e) => e))(nodeEndpoint(worker))),
         onCrash(fn) {
           worker.on('error', (e: Error) => fn(e.message));
           worker.on('exit', (code) => fn(`worker exited with code ${code}`));

@@ -71,6 +71,22 @@ describe('worker pool', () => {
     expect(next.stats.failed).toBe(0);
   });
 
+  it('inputs lent to a worker that crashes are forgotten, and the next run recomputes them', async () => {
+    const rt = createRuntime({ registry: faultRegistry, executor: pool });
+    const noise = graph([['n', 'seed-noise', { seed: 9, width: 16, height: 16 }], ['p', 'preview']], [['n', 'image', 'p', 'images']]);
+    const withCrash = graph(
+      [['n', 'seed-noise', { seed: 9, width: 16, height: 16 }], ['bad', 'test/exit'], ['p', 'preview']],
+      [['n', 'image', 'bad', 'image'], ['n', 'image', 'p', 'images']],
+    );
+    const first = await rt.run(withCrash, { outputs: ['bad'] }).done;
+    expect(first.nodeErrors.get('bad')).toMatch(/worker crashed/);
+    const next = await rt.run(noise).done;
+    expect(next.ran).toEqual(['n', 'p']);
+    expect(next.stats.failed).toBe(0);
+    const ref = await createRuntime({ registry: appRegistry, executor: inProcessExecutor(appRegistry, nodePlatform()) }).run(noise).done;
+    expect((next.outputs.get('p')!.grid as { tensor: unknown }).tensor).toEqual((ref.outputs.get('p')!.grid as { tensor: unknown }).tensor);
+  });
+
   it('a node stuck in a loop that ignores its signal is stopped within 250 ms by ending its worker', async () => {
     const rt = createRuntime({ registry: faultRegistry, executor: pool });
     const d = graph([['spin', 'test/spin'], ['p', 'preview']], [['spin', 'image', 'p', 'images']]);

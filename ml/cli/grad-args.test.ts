@@ -16,7 +16,9 @@ describe('parseGradArgs', () => {
       wrt: ['x', 'w'],
       out: 'g.onnx',
       dims: { batch: 2, seq: 7 },
+      stripDefaults: false,
     });
+    expect(args(['m.onnx', '--loss', 'y', '--wrt', 'x', '-o', 'g.onnx', '--strip-defaults']).stripDefaults).toBe(true);
   });
 
   it('accepts repeated --wrt, --out, --opt=value and options before the model', () => {

@@ -9,6 +9,8 @@ export interface GradArgs {
   out: string;
   /** Sizes for symbolic dimensions, e.g. { batch: 2 }. */
   dims: Record<string, number>;
+  /** Write the chosen initializers as plain inputs, without their stored values. */
+  stripDefaults: boolean;
 }
 
 export type ParsedGradArgs = { help: true } | { help: false; args: GradArgs };
@@ -35,6 +37,10 @@ Options:
   -o, --out <file>         where to write the gradient model
   --dim <name>=<size>      size of a symbolic dimension (e.g. --dim batch=4); repeatable,
                            or comma-separated (--dim batch=4,seq=77)
+  --strip-defaults         write the chosen initializers as plain inputs without their stored
+                           values (every run must feed them). Use it to feed new weights from
+                           onnxruntime's JavaScript API, which ignores feeds for inputs that
+                           have a stored value (Python's onnxruntime honours them).
   -h, --help               show this help
 
 Exit codes: 0 success; 1 the model could not be read or differentiated (for example an
@@ -74,6 +80,7 @@ export function parseGradArgs(argv: readonly string[]): ParsedGradArgs {
         wrt: { type: 'string', multiple: true },
         out: { type: 'string', short: 'o' },
         dim: { type: 'string', multiple: true },
+        'strip-defaults': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -95,5 +102,15 @@ export function parseGradArgs(argv: readonly string[]): ParsedGradArgs {
   const out = values.out?.trim();
   if (!out) throw new UsageError('missing -o <out.onnx>');
   if (out === positionals[0]) throw new UsageError('refusing to overwrite the input model; choose another -o');
-  return { help: false, args: { model: positionals[0], loss, wrt, out, dims: parseDims(values.dim ?? []) } };
+  return {
+    help: false,
+    args: {
+      model: positionals[0],
+      loss,
+      wrt,
+      out,
+      dims: parseDims(values.dim ?? []),
+      stripDefaults: values['strip-defaults'] ?? false,
+    },
+  };
 }

@@ -108,16 +108,10 @@ describe('grad CLI', { timeout: 60_000 }, () => {
     expect(r.stderr).toContain(`${model.op} (node "second")`);
   });
 
-  it('exits 1 with the names it knows when a name is wrong or a dimension is missing', () => {
-    const wrongLoss = run(CONVNET, '--loss', 'z', '--wrt', 'x', '-o', join(dir, 'g.onnx'), '--dim', 'batch=1');
-    expect(wrongLoss.code).toBe(1);
-    expect(wrongLoss.stderr).toMatch(/no output "z"; its outputs: y/);
-    const wrongWrt = run(CONVNET, '--loss', 'y', '--wrt', 'conv.weight', '-o', join(dir, 'g.onnx'), '--dim', 'batch=1');
-    expect(wrongWrt.code).toBe(1);
-    expect(wrongWrt.stderr).toMatch(/"conv.weight" is neither an input nor an initializer[\s\S]*conv_in\.weight/);
-    const noDim = run(CONVNET, '--loss', 'y', '--wrt', 'x', '-o', join(dir, 'g.onnx'));
-    expect(noDim.code).toBe(1);
-    expect(noDim.stderr).toMatch(/"batch" \(of input "x"\).*--dim batch=/);
+  it('exits 1 when a name is wrong, saying which names exist', () => {
+    const r = run(CONVNET, '--loss', 'z', '--wrt', 'x', '-o', join(dir, 'g.onnx'), '--dim', 'batch=1');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/no output "z"; its outputs: y/);
   });
 
   it('writes a model with the original outputs plus one gradient per name', () => {

@@ -23,7 +23,7 @@ function main(argv: string[]) {
     process.stdout.write(`${GRAD_HELP}\n`);
     return;
   }
-  const { model, loss, wrt, out, dims } = parsed.args;
+  const { model, loss, wrt, out, dims, stripDefaults } = parsed.args;
 
   let bytes: Uint8Array;
   try {
@@ -34,7 +34,7 @@ function main(argv: string[]) {
 
   let result;
   try {
-    result = gradModel(bytes, { loss, wrt, dims });
+    result = gradModel(bytes, { loss, wrt, dims, keepDefaults: !stripDefaults });
   } catch (e) {
     if (e instanceof UnsupportedOpsError)
       fail(`cannot differentiate ${model}: ${e.message}\n(the gradient of "${loss}" flows through these operators, which have no gradient rule)`, 1);
@@ -47,7 +47,7 @@ function main(argv: string[]) {
     fail(`cannot write ${out}: ${(e as Error).message}`, 1);
   }
   const g = result.graph;
-  const describe = (n: string) => `  ${n} ${fmtShape(g.values.get(n)!.shape)}${result.trainable.includes(n) ? ' (default: the stored weight)' : ''}`;
+  const describe = (n: string) => `  ${n} ${fmtShape(g.values.get(n)!.shape)}${result.trainable.includes(n) ? (stripDefaults ? ' (weight: feed it)' : ' (defaults to the stored weight)') : ''}`;
   process.stdout.write(
     `wrote ${out} (${(result.bytes.byteLength / 1024).toFixed(0)} KB, ${g.nodes.length} nodes)\n` +
       `inputs:\n${g.inputs.map(describe).join('\n')}\noutputs:\n${g.outputs.map(describe).join('\n')}\n`,

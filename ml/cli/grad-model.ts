@@ -14,6 +14,12 @@ export interface GradModelOptions {
   wrt: readonly string[];
   /** Sizes of symbolic dimensions. */
   dims?: Record<string, number>;
+  /**
+   * Whether the chosen initializers keep their stored value in the written model (default true).
+   * Python's onnxruntime lets a feed override such an input; the JavaScript bindings ignore the feed
+   * and use the stored value, so a model meant to be fed new weights from JS is written without.
+   */
+  keepDefaults?: boolean;
 }
 
 export interface GradModelResult {
@@ -94,5 +100,5 @@ export function gradModel(bytes: Uint8Array, opts: GradModelOptions): GradModelR
     if (graph.values.has(`${w}_grad`))
       throw new GradModelError(`the model already has a value named "${w}_grad", the name the gradient of "${w}" would take`);
   const g = grad(graph, { loss: opts.loss, wrt: opts.wrt });
-  return { graph: g, bytes: toOnnxBytes(g), trainable };
+  return { graph: g, bytes: toOnnxBytes(g, { keepDefaults: opts.keepDefaults ?? true }), trainable };
 }
