@@ -122,14 +122,17 @@ export function convWeightGradTaps(x: Value, dy: Value, win: Window, group: numb
   const [cg, mg] = [c / group, m / group];
   const outs = win.outSize.reduce((a, v) => a * v, 1);
   const taps = tapSlices(swap01(x), win);
+  if (group === 1) {
+    // dY with batch and channels swapped keeps each image's positions contiguous (a cheap
+    // Transpose); the GEMM then contracts over N·P with dY as the left operand: [M, C] per tap.
+    const lhs = reshape(swap01(dy), [m, n * outs]);
+    const perTap = taps.map((t) => reshape(b.op1('Gemm', [lhs, reshape(t, [c, n * outs])], { transB: 1 }), [1, m, c]));
+    const stacked = perTap.length === 1 ? perTap[0] : b.op1('Concat', perTap, { axis: 0 }); // [K, M, C]
+    return reshape(b.op1('Transpose', [stacked], { perm: [1, 2, 0] }), [m, c, ...win.kernel]);
+  }
   const dyT = b.op1('Transpose', [reshape(dy, [n, group, mg, outs])], { perm: [1, 0, 3, 2] }); // [g, N, P, Mg]
   const rhs = reshape(dyT, [group, n * outs, mg]);
-  const perTap = taps.map((t) => {
-    const lhs = reshape(t, [group, cg, n * outs]);
-    return group === 1
-      ? reshape(b.op1('Gemm', [reshape(lhs, [cg, n * outs]), reshape(rhs, [n * outs, mg])]), [1, 1, cg, mg])
-      : reshape(b.op1('MatMul', [lhs, rhs]), [1, group, cg, mg]);
-  });
+  const perTap = taps.map((t) => reshape(b.op1('MatMul', [reshape(t, [group, cg, n * outs]), rhs]), [1, group, cg, mg]));
   const stacked = perTap.length === 1 ? perTap[0] : b.op1('Concat', perTap, { axis: 0 }); // [K, g, Cg, Mg]
   return reshape(b.op1('Transpose', [stacked], { perm: [1, 3, 2, 0] }), [m, cg, ...win.kernel]);
 }

@@ -3,10 +3,10 @@
 // the non-pad positions, and a linear projection. Full attention and mean pooling instead of
 // CLIP's causal mask and <eos> token: captions are short and unordered enough ("face with tears
 // of joy") that every token may look at every other, and the mean needs no per-row index.
-import { Attention, Embedding, gelu, LayerNorm, Linear, Module, randn, type Value } from '../../ml/index.ts';
+import { Attention, Embedding, gelu, LayerNorm, Linear, Module, Params, randn, type Value } from '../../ml/index.ts';
 import type { ClipConfig } from './config.ts';
 
-type Parent = ConstructorParameters<typeof Module>[0];
+type Parent = Params | Module;
 
 class Block extends Module {
   ln1: LayerNorm;
