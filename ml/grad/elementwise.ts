@@ -9,7 +9,8 @@ import { div, mul, neg, scalarLike, sub, sumToShape } from './util.ts';
 const op = (name: string, inputs: Value[], attrs = {}) => inputs[0].b.op1(name, inputs, attrs);
 const cast = (x: Value, to: DType) => (x.dtype === to ? x : op('Cast', [x], { to: ONNX_DTYPE[to] }));
 /** g where cond holds, 0 elsewhere (broadcast to both shapes). */
-const masked = (cond: Value, g: Value) => op('Where', [cond, g, scalarLike(g, 0)]);
+// A product with the mask as 0/1 runs several times faster on onnxruntime than Where with a broadcast zero.
+const masked = (cond: Value, g: Value) => op('Mul', [g, op('Cast', [cond], { to: ONNX_DTYPE[g.dtype] })]);
 
 /** A rule for a one-input op whose input gradient is f(dy, x, y). */
 const unary =

@@ -61,7 +61,8 @@ export function ortBackend(name: string, ort: OrtLike, defaults: SessionOptions 
     name,
     async create(model, opts = {}) {
       const o = { ...defaults, ...opts };
-      const options: Record<string, unknown> = {};
+      // Errors only: the runtime's warnings (e.g. about initializers kept as overridable inputs) are noise here.
+      const options: Record<string, unknown> = { logSeverityLevel: 3 };
       if (o.threads) options.intraOpNumThreads = o.threads;
       if (o.providers) options.executionProviders = o.providers;
       if (o.optimization) options.graphOptimizationLevel = o.optimization;
