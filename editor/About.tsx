@@ -1,25 +1,33 @@
-// Credits for the data and libraries the app ships or is built to ship.
+// Credits for the data, models and libraries the app ships.
 export function About() {
   return (
-    <section className="panel" data-testid="about">
-      <h2>About</h2>
+    <section className="about" data-testid="about">
+      <h2>About Personalize Workbench</h2>
       <p>
-        The built-in models are meant to be small ones trained by this project, on CPU, with its own engine, on emoji
-        images that npm packages ship:
+        A node-based workbench for personalized image generation. Wire a few images of a concept into a graph that inverts them into a generative
+        model, optimizes, fine-tunes with LoRA, samples and decodes. Everything, training included, runs on your own machine, in this browser.
       </p>
+      <h3>Data</h3>
       <ul>
         <li>
-          <a href="https://github.com/twitter/twemoji">Twemoji</a> by Twitter/X, licensed CC-BY 4.0, through the npm
-          package <code>emoji-datasource-twitter</code>.
+          <a href="https://github.com/twitter/twemoji">Twemoji</a> by Twitter/X, licensed{' '}
+          <a href="https://creativecommons.org/licenses/by/4.0/">CC-BY 4.0</a>, through the npm package <code>emoji-datasource-twitter</code>: the
+          sample images in the examples, and training data for the built-in models.
         </li>
         <li>
-          <a href="https://github.com/googlefonts/noto-emoji">Noto Emoji</a> by Google, licensed Apache-2.0, through the
-          npm package <code>emoji-datasource-google</code>.
+          <a href="https://github.com/googlefonts/noto-emoji">Noto Emoji</a> by Google, licensed Apache-2.0, through the npm package{' '}
+          <code>emoji-datasource-google</code>: training and evaluation data for the built-in models.
         </li>
       </ul>
+      <h3>Models</h3>
       <p>
-        Models run with <a href="https://onnxruntime.ai">onnxruntime-web</a> (MIT) in the browser and onnxruntime-node
-        (MIT) in Node.
+        The built-in models are small ones trained by this project, on CPU, with its own engine, on the emoji images above; their packs name their
+        own licence and attribution.
+      </p>
+      <h3>Software</h3>
+      <p>
+        Models run with <a href="https://onnxruntime.ai">ONNX Runtime</a> (onnxruntime-web in the browser, onnxruntime-node in Node; MIT). The
+        canvas is <a href="https://reactflow.dev">React Flow</a> (MIT).
       </p>
     </section>
   );

@@ -1,22 +1,55 @@
-// The app shell: what this is, whether the engine works in this browser, and credits.
-// The node editor itself comes later; this page only talks to a worker.
-import { About } from './About.tsx';
-import { EngineCheck } from './EngineCheck.tsx';
+// The workbench: toolbar, node library, canvas, side panel, palette, dialogs and notices.
+import { ReactFlowProvider } from '@xyflow/react';
+import { useCallback, useRef } from 'react';
+import { Canvas } from './canvas/Canvas.tsx';
+import { Library } from './palette/Library.tsx';
+import { QuickAdd } from './palette/QuickAdd.tsx';
+import { Dialogs } from './ui/Dialogs.tsx';
+import { SidePanel } from './ui/SidePanel.tsx';
+import { Toasts } from './ui/Toasts.tsx';
+import { Toolbar } from './ui/Toolbar.tsx';
+import { useShortcuts } from './ui/useShortcuts.ts';
+import { WorkbenchContext, useWorkbench, type Workbench } from './workbench.ts';
 
-export function App() {
+export function App({ workbench }: { workbench: Workbench }) {
   return (
-    <main className="shell">
-      <header>
-        <h1>Personalize Workbench</h1>
-        <p>
-          A node-based workbench for personalized image generation. Wire a few images of a concept into a graph that
-          inverts them into a generative model, optimizes, fine-tunes with LoRA, samples and decodes. Everything,
-          training included, runs on your own machine, in this browser.
-        </p>
-        <p className="note">The node editor is not built yet; this page checks that the engine runs here.</p>
-      </header>
-      <EngineCheck />
-      <About />
-    </main>
+    <WorkbenchContext.Provider value={workbench}>
+      <ReactFlowProvider>
+        <Shell />
+      </ReactFlowProvider>
+    </WorkbenchContext.Provider>
+  );
+}
+
+function Shell() {
+  const wb = useWorkbench();
+  const fileInput = useRef<HTMLInputElement>(null);
+  const openFile = useCallback(() => fileInput.current?.click(), []);
+  useShortcuts(wb, openFile);
+  return (
+    <div className="app">
+      <Toolbar openFile={openFile} />
+      <main className="workspace">
+        <Library />
+        <Canvas />
+        <SidePanel />
+      </main>
+      <QuickAdd />
+      <Dialogs />
+      <Toasts />
+      <input
+        ref={fileInput}
+        type="file"
+        accept=".json,application/json,image/png,image/jpeg,image/webp"
+        multiple
+        hidden
+        data-testid="file-input"
+        onChange={(e) => {
+          const files = [...(e.target.files ?? [])];
+          e.target.value = '';
+          if (files.length) void wb.actions.openFiles(files, { x: 0, y: 0 });
+        }}
+      />
+    </div>
   );
 }

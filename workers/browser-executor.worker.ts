@@ -2,6 +2,15 @@
 import { expose } from 'comlink';
 import { registry } from '../nodes/registry.ts';
 import { browserPlatform } from '../runtime/browser/index.ts';
+import type { Platform } from '../runtime/index.ts';
 import { createExecutorApi } from '../runtime/worker-api.ts';
 
-expose(createExecutorApi(registry, browserPlatform));
+// A worker resolves relative URLs against its own script, which sits somewhere under the
+// bundle; graphs name files such as `samples/cat.png` relative to the app, so resolve there.
+const appBase = new URL(import.meta.env.BASE_URL, self.location.origin);
+const platform: Platform = {
+  ...browserPlatform,
+  readSource: (source, signal) => browserPlatform.readSource(new URL(source, appBase).href, signal),
+};
+
+expose(createExecutorApi(registry, platform));

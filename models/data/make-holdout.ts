@@ -4,10 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { emojiRecords } from './emoji.ts';
-import { chooseHoldout, type Holdout } from './split.ts';
-
-export const HOLDOUT_SEED = 4;
-export const HOLDOUT_COUNT = 30;
+import { chooseHoldout, type Holdout, HOLDOUT_COUNT, HOLDOUT_SEED } from './split.ts';
 
 const holdout: Holdout = {
   seed: HOLDOUT_SEED,

@@ -5,6 +5,9 @@ import { z } from 'zod';
 import { Rng } from '../../ml/index.ts';
 import type { EmojiRecord } from './catalog.ts';
 
+export const HOLDOUT_SEED = 4;
+export const HOLDOUT_COUNT = 30;
+
 export const holdoutConceptSchema = z.object({
   concept: z.string(),
   name: z.string(),

@@ -1,0 +1,130 @@
+// `npm run bench:editor`: the editor with a generated 300-node graph in headless Chromium.
+//   1. time to first render: from choosing the file to the first frame that shows all nodes,
+//      and from navigation to that frame when a reload restores the graph (target < 1 s)
+//   2. frames per second while panning and while zooming with real mouse input (target ≥ 50)
+// Serves a production build (`vite preview`); `--dev` uses the dev server instead.
+import type { Page } from 'playwright-core';
+import type { GraphDoc } from '../runtime/index.ts';
+import { launchChromium } from '../test/browser/chromium.ts';
+import { startAppServer } from '../test/browser/server.ts';
+
+const COLUMNS = 20;
+const ROWS = 15;
+
+/** 300 nodes in 60 chains of five (noise → resize → blend ← noise's image → resize → preview),
+ * laid out on a grid, with the wires a real graph of that size would have. */
+export function generatedGraph(): GraphDoc {
+  const nodes: GraphDoc['nodes'] = [];
+  const edges: GraphDoc['edges'] = [];
+  const chain = ['seed-noise', 'resize-crop', 'blend', 'resize-crop', 'preview'];
+  const wire = (source: string, sourceHandle: string, target: string, targetHandle: string) =>
+    edges.push({ id: `${source}.${sourceHandle}->${target}.${targetHandle}`, source, sourceHandle, target, targetHandle });
+  for (let i = 0; i < (COLUMNS * ROWS) / chain.length; i++) {
+    const row = Math.floor((i * chain.length) / COLUMNS);
+    const col0 = (i * chain.length) % COLUMNS;
+    chain.forEach((type, k) => nodes.push({ id: `c${i}-${k}`, type, params: type === 'seed-noise' ? { seed: i } : {}, position: { x: (col0 + k) * 300, y: row * 260 } }));
+    wire(`c${i}-0`, 'image', `c${i}-1`, 'image');
+    wire(`c${i}-1`, 'image', `c${i}-2`, 'a');
+    wire(`c${i}-0`, 'image', `c${i}-2`, 'b');
+    wire(`c${i}-2`, 'image', `c${i}-3`, 'image');
+    wire(`c${i}-3`, 'image', `c${i}-4`, 'images');
+  }
+  return { version: 2, title: 'Generated 300-node graph', nodes, edges };
+}
+
+/** Resolves in the page with the time of the first frame in which `count` nodes are drawn
+ * (React Flow keeps a node hidden until it has measured it). */
+const firstFullFrame = (page: Page, count: number) =>
+  page.evaluate(
+    (count) =>
+      new Promise<number>((resolve) => {
+        const check = (t: number) => {
+          const all = document.querySelectorAll<HTMLElement>('.react-flow__node-workbench');
+          if (all.length === count && [...all].every((n) => n.style.visibility !== 'hidden')) resolve(t);
+          else requestAnimationFrame(check);
+        };
+        requestAnimationFrame(check);
+      }),
+    count,
+  );
+
+async function measureFps(page: Page, drive: () => Promise<void>) {
+  await page.evaluate(() => {
+    const w = window as unknown as { __frames: number[]; __counting: boolean };
+    w.__frames = [];
+    w.__counting = true;
+    const tick = (t: number) => {
+      w.__frames.push(t);
+      if (w.__counting) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+  await drive();
+  const frames = await page.evaluate(() => {
+    const w = window as unknown as { __frames: number[]; __counting: boolean };
+    w.__counting = false;
+    return w.__frames;
+  });
+  const gaps = frames.slice(1).map((t, i) => t - frames[i]).sort((a, b) => a - b);
+  const seconds = (frames[frames.length - 1] - frames[0]) / 1000;
+  return { fps: (frames.length - 1) / seconds, p95: gaps[Math.floor(gaps.length * 0.95)] };
+}
+
+async function main() {
+  const mode = process.argv.includes('--dev') ? 'dev' : 'preview';
+  console.log(`editor benchmark: ${COLUMNS * ROWS} nodes, vite ${mode}, headless Chromium`);
+  const server = await startAppServer(mode);
+  const browser = await launchChromium();
+  try {
+    const page = await browser.context.newPage();
+    await page.setViewportSize({ width: 1400, height: 900 });
+    await page.goto(server.url);
+    await page.locator('.react-flow__node-workbench').first().waitFor();
+
+    const doc = generatedGraph();
+    await page.evaluate(() => {
+      const input = document.querySelector('[data-testid="file-input"]')!;
+      input.addEventListener('change', () => ((window as unknown as { __t0: number }).__t0 = performance.now()), { capture: true, once: true });
+    });
+    const frame = firstFullFrame(page, doc.nodes.length);
+    await page.getByTestId('file-input').setInputFiles({ name: 'bench.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(doc)) });
+    const openMs = (await frame) - (await page.evaluate(() => (window as unknown as { __t0: number }).__t0));
+    await page.waitForTimeout(800); // the autosave, and the fit-view animation
+
+    await page.reload();
+    const reloadMs = await firstFullFrame(page, doc.nodes.length);
+    await page.waitForTimeout(800);
+
+    const pane = (await page.locator('.react-flow__pane').boundingBox())!;
+    // Grab the canvas at its edge, where fit-view leaves empty space, and pan back and forth.
+    const pan = await measureFps(page, async () => {
+      const x = pane.x + 8;
+      const y = pane.y + pane.height / 2;
+      await page.mouse.move(x, y);
+      await page.mouse.down();
+      for (let i = 0; i < 6; i++) {
+        await page.mouse.move(x + 400, y + (i % 2 ? 120 : -120), { steps: 30 });
+        await page.mouse.move(x, y, { steps: 30 });
+      }
+      await page.mouse.up();
+    });
+    const zoom = await measureFps(page, async () => {
+      await page.mouse.move(pane.x + pane.width / 2, pane.y + pane.height / 2);
+      for (let i = 0; i < 120; i++) {
+        await page.mouse.wheel(0, i < 60 ? -40 : 40);
+        await page.waitForTimeout(16);
+      }
+    });
+
+    const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');
+    console.log(`first render, open file → all ${doc.nodes.length} nodes drawn: ${openMs.toFixed(0)} ms (target < 1000 ms: ${verdict(openMs < 1000)})`);
+    console.log(`first render, navigation → restored graph drawn:   ${reloadMs.toFixed(0)} ms (target < 1000 ms: ${verdict(reloadMs < 1000)})`);
+    console.log(`panning: ${pan.fps.toFixed(1)} fps, p95 frame ${pan.p95.toFixed(1)} ms (target ≥ 50 fps: ${verdict(pan.fps >= 50)})`);
+    console.log(`zooming: ${zoom.fps.toFixed(1)} fps, p95 frame ${zoom.p95.toFixed(1)} ms (target ≥ 50 fps: ${verdict(zoom.fps >= 50)})`);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+await main();

@@ -1,0 +1,90 @@
+// One node on the canvas: header tinted by category, typed ports, its state in the current run
+// (badge, progress with ETA, error), its result, and its place in the framework when the
+// overlay is on. It subscribes to its own slice of each store, so a progress tick re-renders
+// this node alone.
+import type { NodeProps } from '@xyflow/react';
+import { memo, useCallback } from 'react';
+import { categoryColour } from '../catalog/theme.ts';
+import { placementOf } from '../framework/read-method.ts';
+import { useDoc, useExec, useUi, useWorkbench } from '../workbench.ts';
+import type { WorkbenchFlowNode } from './flow-mapping.ts';
+import { NodeResult } from './NodeResult.tsx';
+import { PortHandle } from './PortHandle.tsx';
+import { ProgressBar } from './ProgressBar.tsx';
+import { parseProblemKey, problemKey } from './validation.ts';
+
+const STATUS_LABEL = { queued: 'queued', running: 'running', cached: 'cached', done: 'done', error: 'error' } as const;
+
+export const WorkbenchNode = memo(function WorkbenchNode({ id, data, selected }: NodeProps<WorkbenchFlowNode>) {
+  const wb = useWorkbench();
+  const node = data.node;
+  const info = wb.catalog.get(node.type);
+  const exec = useExec((s) => s.nodes[id]);
+  const results = useExec((s) => s.results[id]);
+  const overlay = useUi((s) => s.overlay);
+  const problems = parseProblemKey(useDoc((s) => problemKey(s.doc, wb.registry, id)));
+  const onExport = useCallback((image: Parameters<typeof wb.actions.exportPng>[1]) => wb.actions.exportPng(id, image), [wb, id]);
+
+  if (!info)
+    return (
+      <div className="wb-node unknown" data-testid={`node-${id}`}>
+        <header>Unknown node type “{node.type}”</header>
+        <p className="node-error">This build has no such node; the graph cannot run until it is removed.</p>
+      </div>
+    );
+
+  const missing = new Set(problems.filter((p) => p.field.startsWith('inputs.')).map((p) => p.field.slice(7)));
+  const inputs = Object.entries(info.inputs);
+  const outputs = Object.entries(info.outputs);
+  const place = overlay ? placementOf(node, info) : undefined;
+  const status = exec?.status;
+
+  return (
+    <div
+      className={`wb-node${selected ? ' selected' : ''}${status ? ` status-${status}` : ''}`}
+      style={{ '--cat': categoryColour(info.category) } as React.CSSProperties}
+      data-testid={`node-${id}`}
+      data-type={node.type}
+      data-status={status ?? 'idle'}
+    >
+      <header>
+        <span className="node-title">{info.title}</span>
+        <span className="node-id">{id}</span>
+        {status && <span className={`badge badge-${status}`}>{STATUS_LABEL[status]}</span>}
+        <button className="run-to nodrag" title="Run up to this node" data-testid="run-to" onClick={() => wb.runs.run(id)}>
+          ▶
+        </button>
+      </header>
+      {overlay && (
+        <div className="framework-tags" data-testid="framework-tags">
+          {place?.space && <span className="tag tag-space">space: {place.space}</span>}
+          {place?.method && <span className="tag tag-method">method: {place.method}</span>}
+          {place?.scheme && <span className="tag tag-scheme">scheme: {place.scheme}</span>}
+          {!place && <span className="tag tag-none">{info.category}: no framework choice</span>}
+        </div>
+      )}
+      <div className="ports">
+        <div className="ports-in">
+          {inputs.map(([name, p]) => (
+            <PortHandle key={name} name={name} port={p} side="input" missing={missing.has(name)} />
+          ))}
+        </div>
+        <div className="ports-out">
+          {outputs.map(([name, p]) => (
+            <PortHandle key={name} name={name} port={p} side="output" />
+          ))}
+        </div>
+      </div>
+      {status === 'running' && <ProgressBar progress={exec.progress} etaMs={exec.etaMs} />}
+      {status === 'error' && <p className="node-error" data-testid="node-error">{exec.error}</p>}
+      {problems.length > 0 && (
+        <ul className="node-problems" data-testid="node-problems">
+          {problems.map((p) => (
+            <li key={p.field + p.message}>{p.message}</li>
+          ))}
+        </ul>
+      )}
+      <NodeResult results={results} live={status === 'running' ? exec.live : undefined} onExport={onExport} />
+    </div>
+  );
+});

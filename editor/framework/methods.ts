@@ -1,0 +1,95 @@
+// Named methods from the survey's framework: each is one choice of inversion space, inversion
+// method and (optionally) model family. A graph whose nodes make those choices implements the
+// method, and swapping one node turns it into another.
+
+export interface KnownMethod {
+  name: string;
+  family: 'gan' | 'diffusion' | 'autoregressive' | 'any';
+  space: RegExp;
+  method: RegExp;
+  summary: string;
+  reference: string;
+}
+
+export const KNOWN_METHODS: readonly KnownMethod[] = [
+  {
+    name: 'Textual Inversion',
+    family: 'diffusion',
+    space: /text|embedding|token|p\+/i,
+    method: /optim/i,
+    summary: 'Learns a new word embedding for the concept by optimization, leaving the model untouched. Light to store; keeps to the prompt, but a single embedding holds fine detail less well than weight tuning.',
+    reference: 'Gal et al., 2022',
+  },
+  {
+    name: 'LoRA fine-tuning (Custom Diffusion family)',
+    family: 'any',
+    space: /lora|key|value|low.?rank/i,
+    method: /optim|fine.?tun|train/i,
+    summary: 'Tunes small low-rank updates to chosen layers. Keeps the subject better than an embedding at a fraction of full fine-tuning, and may drift from the prompt as it overfits.',
+    reference: 'Hu et al., 2021; Kumari et al., 2023',
+  },
+  {
+    name: 'DreamBooth',
+    family: 'diffusion',
+    space: /weight|full/i,
+    method: /optim|fine.?tun|train/i,
+    summary: 'Fine-tunes the model weights on a few images of the subject. The most faithful subject, the heaviest to store, and prone to forgetting the prompt.',
+    reference: 'Ruiz et al., 2023',
+  },
+  {
+    name: 'DDIM inversion',
+    family: 'diffusion',
+    space: /noise/i,
+    method: /training.?free|ddim|determin/i,
+    summary: 'Runs the sampler backwards to find the start noise that regenerates an image: instant and training-free, the basis of text-driven editing of real images.',
+    reference: 'Song et al., 2021; Mokady et al., 2023',
+  },
+  {
+    name: 'Image2StyleGAN (optimization-based GAN inversion)',
+    family: 'gan',
+    space: /^w\+?$|style/i,
+    method: /optim/i,
+    summary: 'Optimizes a latent code until the generator reproduces the image. Reconstructs best, slowly, and the code may leave the well-behaved region where edits work.',
+    reference: 'Abdal et al., 2019',
+  },
+  {
+    name: 'Encoder-based GAN inversion (pSp, e4e)',
+    family: 'gan',
+    space: /.*/,
+    method: /encoder/i,
+    summary: 'A trained encoder maps the image to a latent code in one pass: near-instant, less faithful than optimization.',
+    reference: 'Richardson et al., 2021; Tov et al., 2021',
+  },
+  {
+    name: 'Pivotal Tuning Inversion (hybrid)',
+    family: 'gan',
+    space: /.*/,
+    method: /hybrid/i,
+    summary: 'Starts from an encoder or optimized code, then tunes the generator around it: between the two in speed and fidelity.',
+    reference: 'Roich et al., 2022',
+  },
+  {
+    name: 'Encoder-based personalization (ELITE, IP-Adapter)',
+    family: 'diffusion',
+    space: /.*/,
+    method: /encoder/i,
+    summary: 'An image encoder turns the reference images into conditioning in one pass: no tuning per subject, less identity detail.',
+    reference: 'Wei et al., 2023; Ye et al., 2023',
+  },
+  {
+    name: 'Hybrid personalization (E4T, BLIP-Diffusion)',
+    family: 'diffusion',
+    space: /.*/,
+    method: /hybrid/i,
+    summary: 'An encoder gives a starting point and a short tuning refines it: most of the fidelity of optimization at a fraction of its time.',
+    reference: 'Gal et al., 2023; Li et al., 2023',
+  },
+  {
+    name: 'In-context generation',
+    family: 'autoregressive',
+    space: /.*/,
+    method: /in.?context|no.?tun/i,
+    summary: 'The reference images go into the prompt as tokens; nothing is optimized or stored.',
+    reference: 'see the survey, §6',
+  },
+];

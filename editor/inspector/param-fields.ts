@@ -1,0 +1,76 @@
+// The parameter form of a node, derived from the JSON Schema of its zod params: which control
+// each field gets (slider, number, seed, choice, text, list, switch). Pure, so every node type
+// the registry will ever hold gets a form without editor code.
+
+export type Field =
+  | { name: string; control: 'slider'; min: number; max: number; step: number; integer: boolean; default?: number }
+  | { name: string; control: 'number'; min?: number; max?: number; integer: boolean; default?: number }
+  | { name: string; control: 'seed'; min: number; max: number; default?: number }
+  | { name: string; control: 'choice'; options: (string | number)[]; default?: string | number }
+  | { name: string; control: 'text'; multiline: boolean; maxLength?: number; default?: string }
+  | { name: string; control: 'list'; default?: string[] }
+  | { name: string; control: 'switch'; default?: boolean }
+  | { name: string; control: 'json'; default?: unknown };
+
+export interface FieldSet {
+  fields: (Field & { required: boolean; label: string })[];
+}
+
+type Schema = {
+  type?: string | string[];
+  enum?: (string | number)[];
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  maxLength?: number;
+  default?: unknown;
+  items?: Schema;
+  properties?: Record<string, Schema>;
+  required?: string[];
+};
+
+/** Beyond this many steps a slider is too coarse to be useful; a number box is better. */
+const MAX_SLIDER_STEPS = 10_000;
+
+/** `learningRate` → `Learning rate`, `embed_graph` → `Embed graph`. */
+export const labelOf = (name: string) => {
+  const words = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[_-]+/g, ' ').toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+};
+
+export function fieldFor(name: string, s: Schema): Field {
+  const type = Array.isArray(s.type) ? s.type.find((t) => t !== 'null') : s.type;
+  if (s.enum) return { name, control: 'choice', options: s.enum, default: s.default as string };
+  if (type === 'boolean') return { name, control: 'switch', default: s.default as boolean };
+  if (type === 'integer' || type === 'number') {
+    const integer = type === 'integer';
+    const min = s.minimum ?? s.exclusiveMinimum;
+    const max = s.maximum ?? s.exclusiveMaximum;
+    const d = s.default as number | undefined;
+    if (/seed/i.test(name) && integer) return { name, control: 'seed', min: min ?? 0, max: max ?? 0xffffffff, default: d };
+    if (min !== undefined && max !== undefined) {
+      const step = integer ? 1 : niceStep(max - min);
+      if ((max - min) / step <= MAX_SLIDER_STEPS) return { name, control: 'slider', min, max, step, integer, default: d };
+    }
+    return { name, control: 'number', min, max, integer, default: d };
+  }
+  if (type === 'string') return { name, control: 'text', multiline: (s.maxLength ?? Infinity) > 200, maxLength: s.maxLength, default: s.default as string };
+  if (type === 'array' && s.items?.type === 'string') return { name, control: 'list', default: s.default as string[] };
+  return { name, control: 'json', default: s.default };
+}
+
+/** A step that gives a float slider about a thousand positions, rounded to 1, 2 or 5 × 10^k. */
+function niceStep(range: number): number {
+  const raw = range / 1000;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  return [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw)!;
+}
+
+export function fieldsOf(schema: unknown): FieldSet {
+  const s = (schema ?? {}) as Schema;
+  const required = new Set(s.required ?? []);
+  return {
+    fields: Object.entries(s.properties ?? {}).map(([name, p]) => ({ ...fieldFor(name, p), required: required.has(name), label: labelOf(name) })),
+  };
+}

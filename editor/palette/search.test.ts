@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { testCatalog } from '../document/testing.ts';
+import { createNodeSearch } from './search.ts';
+
+const search = createNodeSearch(testCatalog);
+const titles = (q: string, f?: Parameters<typeof search>[1]) => search(q, f).map((h) => h.info.title);
+
+describe('node search', () => {
+  it('forgives typos and matches on title first', () => {
+    expect(titles('blnd')[0]).toBe('Blend');
+    expect(titles('prevew')[0]).toBe('Preview');
+    expect(titles('text')[0]).toBe('Text Prompt');
+  });
+
+  it('lists everything for an empty query, in registry order', () => {
+    expect(titles('')).toEqual(testCatalog.list.map((n) => n.title));
+  });
+
+  it('keeps only nodes that take the dangling wire, naming the port', () => {
+    const hits = search('', { kind: 'image', side: 'input' });
+    expect(hits.map((h) => h.info.type)).toEqual(['resize-crop', 'blend', 'preview', 'save-image']);
+    expect(hits.find((h) => h.info.type === 'save-image')?.port).toBe('images');
+    expect(titles('', { kind: 'prompt', side: 'output' })).toEqual(['Text Prompt']);
+  });
+});

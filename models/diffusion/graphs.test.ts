@@ -1,0 +1,120 @@
+// The text-to-image graphs on a tiny configuration: shapes, LoRA targets (an adapted UNet starts out
+// computing exactly what the base does), the two routes from ids to context agreeing, the placeholder
+// row mattering only to prompts that use it, and the gradient Textual Inversion needs.
+import { describe, expect, it } from 'vitest';
+import { f32, grad, GraphBuilder, i64, loraNames, randn, Rng, type Tensor, toOnnxBytes } from '../../ml/index.ts';
+import { backend } from '../../ml/nn/testing.ts';
+import { unetLoraTargets, unetWeightShapes, unetArchitecture, textEncoderWeightShapes, textEncoderArchitecture } from './architecture.ts';
+import { type DiffusionConfig, diffusionConfigSchema, textEncoderGraph, trainingGraph, unetGraph } from './graphs.ts';
+import { TextToImage } from './pipeline.ts';
+import { TextEncoder } from './text-encoder.ts';
+import { Params } from '../../ml/index.ts';
+
+const config: DiffusionConfig = diffusionConfigSchema.parse({
+  text: { vocabSize: 12, maxLength: 5, dim: 16, layers: 2, heads: 2 },
+  unet: { channels: [16, 32], attention: [false, true], groups: 4, contextDim: 16, heads: 2, latentSize: 8 },
+});
+const B = 2;
+
+async function runGraph(graph: Parameters<typeof toOnnxBytes>[0], feeds: Record<string, Tensor>, fetch?: string[]) {
+  const s = await backend.create(toOnnxBytes(graph));
+  try {
+    return await s.run(feeds, fetch);
+  } finally {
+    await s.release();
+  }
+}
+
+describe('UNet graph', () => {
+  it('maps latents [B, 4, 8, 8] to ε̂ of the same shape and takes LoRA on attention and ResBlock convs', async () => {
+    const { graph, p } = unetGraph(config, B);
+    expect(graph.values.get('eps')!.shape).toEqual([B, 4, 8, 8]);
+    expect(Object.keys(unetWeightShapes(unetArchitecture(config.unet)))).toEqual(p.names());
+
+    const targets = unetLoraTargets(config);
+    expect(targets.attention).toContain('unet.mid_block.attentions.0.transformer_blocks.0.attn2.to_k');
+    expect(targets.attention.filter((n) => n.includes('.attn'))).toHaveLength(targets.attention.length);
+    expect(targets.conv).toContain('unet.down_blocks.0.resnets.0.conv1');
+    // 1 down + 2 up transformers at level 1, 1 in the middle: 4 blocks × 2 attentions × 4 projections.
+    expect(targets.attention).toHaveLength(32);
+
+    const adapted = unetGraph(config, B, { lora: { rank: 2 } });
+    const lora = loraNames(adapted.p);
+    expect(lora).toHaveLength(2 * (targets.attention.length + targets.conv.length));
+    const rng = new Rng(1);
+    const feeds = {
+      ...p.initial(),
+      latents: randn([B, 4, 8, 8], rng),
+      timesteps: i64([B], [10, 900]),
+      context: randn([B, 5, 16], rng),
+    };
+    const base = await runGraph(graph, feeds, ['eps']);
+    const withLora = await runGraph(adapted.graph, { ...feeds, ...adapted.p.initial({ tag: 'lora' }) }, ['eps']);
+    const ref = base.eps.data as Float32Array;
+    expect(Math.max(...(withLora.eps.data as Float32Array).map((v, i) => Math.abs(v - ref[i])))).toBeLessThan(1e-6);
+    // The timestep matters: the same latents at another t give another ε̂.
+    const other = await runGraph(graph, { ...feeds, timesteps: i64([B], [500, 500]) }, ['eps']);
+    expect(other.eps.data[0]).not.toBeCloseTo(base.eps.data[0] as number, 6);
+  });
+});
+
+describe('text encoder', () => {
+  const ids = [
+    [1, 6, 4, 2, 0], // <bos> word <s1> <eos> <pad>
+    [1, 6, 7, 2, 0],
+  ];
+
+  it('gives the same context from ids in-graph (training) and from a JS table lookup (inference)', async () => {
+    const b = new GraphBuilder('ids-route');
+    const p = new Params(b, { seed: 3 });
+    const text = new TextEncoder(p, 'text', config.text);
+    b.output(text.forward(text.embed(b.input('ids', 'int64', [B, 5]))), 'context');
+    const weights = p.initial();
+    const viaIds = await runGraph(b.build(), { ...weights, ids: i64([B, 5], ids.flat()) });
+    expect(Object.keys(textEncoderWeightShapes(textEncoderArchitecture(config.text)))).toEqual(p.names());
+
+    const pipe = new TextToImage(config, { text: weights, unet: {} }, { backend });
+    try {
+      const ctx = await pipe.encodeIds(ids);
+      const ref = viaIds.context.data as Float32Array;
+      expect(Math.max(...ctx.map((v, i) => Math.abs(v - ref[i])))).toBeLessThan(1e-5);
+
+      // Editing the placeholder row (<s1> = id 4) changes the first prompt's context only.
+      const table = weights['text.token_embedding.weight'];
+      const edited = (table.data as Float32Array).slice();
+      // Not a constant shift: LayerNorm would remove that exactly.
+      for (let d = 0; d < 16; d++) edited[4 * 16 + d] += d % 2 ? 0.5 : -0.5;
+      const pipe2 = new TextToImage(config, { text: { ...weights, 'text.token_embedding.weight': f32(table.shape, edited) }, unet: {} }, { backend });
+      const ctx2 = await pipe2.encodeIds(ids);
+      await pipe2.release();
+      const diff = (from: number, to: number) => Math.max(...ctx2.slice(from, to).map((v, i) => Math.abs(v - ctx[from + i])));
+      expect(diff(0, 80)).toBeGreaterThan(1e-3);
+      expect(diff(80, 160)).toBe(0);
+    } finally {
+      await pipe.release();
+    }
+  });
+
+  it('differentiates the context with respect to the token embeddings (what Textual Inversion optimizes)', async () => {
+    const { graph, p } = textEncoderGraph(config, B);
+    expect(graph.inputs).not.toContain('text.token_embedding.weight');
+    const g = grad(graph, { loss: 'context', wrt: ['token_embeds'] });
+    const weights = p.initial();
+    delete weights['text.token_embedding.weight'];
+    const out = await runGraph(g, { ...weights, token_embeds: randn([B, 5, 16], new Rng(2), 0.02) });
+    const gradName = g.outputs.find((o) => o !== 'context')!;
+    expect(out[gradName].shape).toEqual([B, 5, 16]);
+    expect((out[gradName].data as Float32Array).some((v) => Math.abs(v) > 1e-6)).toBe(true);
+  });
+});
+
+describe('training graph', () => {
+  it('trains text encoder and UNet jointly: every weight gets a gradient, the token table included', () => {
+    const { graph, p } = trainingGraph(config, B);
+    expect(graph.outputs).toEqual(['loss']);
+    const names = p.names();
+    expect(names).toContain('text.token_embedding.weight');
+    const g = grad(graph, { loss: 'loss', wrt: names });
+    expect(g.outputs).toHaveLength(1 + names.length);
+  });
+});

@@ -1,0 +1,84 @@
+// npm run eval:models [-- <name>…] [--pack DIR] [--threads T] [--quick] [--json] [--no-record] [--docs DIR]
+// Runs the pack's evaluations (every models/eval/<name>.eval.ts, or the ones named) and prints one
+// table of their numbers, or JSON with --json. An evaluation whose components are not trained yet
+// is reported as skipped, not failed, so the command is useful while the pack is being built.
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { EMOJI_PACK_DIR } from '../pack/write.ts';
+import { type EvalFn, evalOptionsSchema, type EvalResult, evalResultSchema } from './options.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const SUFFIX = '.eval.ts';
+
+export const availableEvals = () =>
+  readdirSync(HERE)
+    .filter((f) => f.endsWith(SUFFIX))
+    .map((f) => f.slice(0, -SUFFIX.length))
+    .sort();
+
+async function loadEval(name: string): Promise<EvalFn> {
+  const mod = (await import(pathToFileURL(join(HERE, `${name}${SUFFIX}`)).href)) as { evaluate?: unknown };
+  if (typeof mod.evaluate !== 'function') throw new Error(`models/eval/${name}${SUFFIX} does not export evaluate(options)`);
+  return mod.evaluate as EvalFn;
+}
+
+/** The table: one row per metric, grouped by evaluation. */
+export function formatTable(results: readonly ({ name: string } & (EvalResult | { skipped: string }))[]): string {
+  const lines: string[] = [];
+  for (const r of results) {
+    if ('skipped' in r) {
+      lines.push(`${r.name}: skipped (${r.skipped})`);
+      continue;
+    }
+    lines.push(`${r.name} (${r.component})`);
+    const width = Math.max(...Object.keys(r.metrics).map((k) => k.length));
+    for (const [k, v] of Object.entries(r.metrics)) {
+      const note = r.notes?.[k] ? `  ${r.notes[k]}` : '';
+      lines.push(`  ${k.padEnd(width)}  ${fmt(v).padStart(10)}${note}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+const fmt = (v: number) => (Number.isInteger(v) ? String(v) : Math.abs(v) >= 100 ? v.toFixed(1) : v.toPrecision(4));
+
+async function main() {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      pack: { type: 'string' },
+      threads: { type: 'string' },
+      quick: { type: 'boolean' },
+      json: { type: 'boolean' },
+      'no-record': { type: 'boolean' },
+      docs: { type: 'string' },
+    },
+  });
+  const names = positionals.length ? positionals : availableEvals();
+  const unknown = names.filter((n) => !availableEvals().includes(n));
+  if (unknown.length) throw new Error(`unknown evaluation ${unknown.join(', ')}; available: ${availableEvals().join(', ')}`);
+  const opts = evalOptionsSchema.parse({
+    packDir: values.pack ?? EMOJI_PACK_DIR,
+    threads: values.threads === undefined ? undefined : Number(values.threads),
+    quick: values.quick ?? false,
+    record: !values['no-record'],
+    docsDir: values.docs ?? join(HERE, '..', '..', 'docs'),
+  });
+  const results: ({ name: string } & (EvalResult | { skipped: string }))[] = [];
+  for (const name of names) {
+    const evaluate = await loadEval(name);
+    try {
+      results.push({ name, ...evalResultSchema.parse(await evaluate({ ...opts, log: (l) => console.error(l) })) });
+    } catch (e) {
+      // A pack without the component yet is a skip; anything else is a real failure.
+      const msg = (e as Error).message;
+      if (/is not in this pack|cannot read manifest\.json/.test(msg)) results.push({ name, skipped: msg });
+      else throw e;
+    }
+  }
+  console.log(values.json ? JSON.stringify(results, null, 2) : formatTable(results));
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();

@@ -1,0 +1,118 @@
+// Loading a model pack: the manifest is validated, then each component's weights file is fetched,
+// checked (size, sha256, safetensors header) and compared with what its architecture needs, tensor
+// by tensor. Fetching is injected (fs in Node, fetch in the browser), so one loader serves both.
+// Packs may come from users, so every problem is a PackError naming the component and tensor.
+import { readSafetensors, type Tensor } from '../../ml/index.ts';
+import { toFloat32 } from './half.ts';
+import { COMPONENTS, type ComponentEntry, type ComponentName, type Manifest, manifestSchema } from './manifest.ts';
+
+/** Reads a file of the pack by name ('manifest.json', 'vae.safetensors'); rejects when absent. */
+export type FetchBytes = (file: string) => Promise<Uint8Array>;
+
+/** The weight tensors an architecture needs, name → shape, computed from its config. */
+export type TensorSpec = (architecture: ComponentEntry['architecture']) => Record<string, readonly number[]>;
+
+export interface LoadPackOptions {
+  /** Tensor specs by architecture kind ('kl-vae-v1', …); a component of an unknown kind is an error. */
+  architectures: Record<string, TensorSpec>;
+  /** Components to load (default: every one the manifest lists); a listed one that is absent is an error. */
+  components?: readonly ComponentName[];
+  /** Check sha256 of each weights file (default true; costs a hash of every byte). */
+  verifyHash?: boolean;
+}
+
+export interface LoadedPack {
+  manifest: Manifest;
+  /** float32 weights (float16 files widened) by component, keyed as the graph inputs are named. */
+  weights: Partial<Record<ComponentName, Record<string, Tensor>>>;
+}
+
+export class PackError extends Error {
+  constructor(
+    message: string,
+    readonly component?: string,
+    readonly tensor?: string,
+  ) {
+    super(`${component ? `model pack component "${component}"` : 'model pack'}${tensor ? `, tensor "${tensor}"` : ''}: ${message}`);
+    this.name = 'PackError';
+  }
+}
+
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await globalThis.crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export function parseManifest(bytes: Uint8Array): Manifest {
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (e) {
+    throw new PackError(`manifest.json is not valid JSON (${(e as Error).message})`);
+  }
+  const r = manifestSchema.safeParse(json);
+  if (!r.success) {
+    const issues = r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new PackError(`manifest.json does not match the schema: ${issues}`);
+  }
+  return r.data;
+}
+
+export async function loadPack(fetchBytes: FetchBytes, opts: LoadPackOptions): Promise<LoadedPack> {
+  let manifestBytes: Uint8Array;
+  try {
+    manifestBytes = await fetchBytes('manifest.json');
+  } catch (e) {
+    throw new PackError(`cannot read manifest.json (${(e as Error).message})`);
+  }
+  const manifest = parseManifest(manifestBytes);
+  const wanted = opts.components ?? COMPONENTS.filter((c) => manifest.components[c]);
+  const weights: LoadedPack['weights'] = {};
+  for (const name of wanted) {
+    const entry = manifest.components[name];
+    if (!entry) throw new PackError('is not in this pack', name);
+    weights[name] = await loadComponent(fetchBytes, name, entry, opts);
+  }
+  return { manifest, weights };
+}
+
+async function loadComponent(fetchBytes: FetchBytes, name: ComponentName, entry: ComponentEntry, opts: LoadPackOptions): Promise<Record<string, Tensor>> {
+  const spec = opts.architectures[entry.architecture.kind];
+  if (!spec) throw new PackError(`architecture kind "${entry.architecture.kind}" is not known to this app`, name);
+  let expected: Record<string, readonly number[]>;
+  try {
+    expected = spec(entry.architecture);
+  } catch (e) {
+    throw new PackError(`architecture config is invalid (${(e as Error).message})`, name);
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = await fetchBytes(entry.weights);
+  } catch (e) {
+    throw new PackError(`weights file ${entry.weights} cannot be read (${(e as Error).message})`, name);
+  }
+  if (bytes.byteLength !== entry.bytes) throw new PackError(`weights file ${entry.weights} has ${bytes.byteLength} bytes, the manifest says ${entry.bytes}`, name);
+  if ((opts.verifyHash ?? true) && (await sha256Hex(bytes)) !== entry.sha256)
+    throw new PackError(`weights file ${entry.weights} does not match its sha256 (corrupt or replaced)`, name);
+  let tensors: Record<string, Tensor>;
+  try {
+    tensors = readSafetensors(bytes).tensors;
+  } catch (e) {
+    throw new PackError(`weights file ${entry.weights} is not valid safetensors (${(e as Error).message})`, name);
+  }
+  const out: Record<string, Tensor> = {};
+  let count = 0;
+  for (const [t, shape] of Object.entries(expected)) {
+    const w = tensors[t];
+    if (!w) throw new PackError(`missing from ${entry.weights}`, name, t);
+    if (w.dtype !== entry.dtype) throw new PackError(`is ${w.dtype}, the manifest says ${entry.dtype}`, name, t);
+    if (w.shape.length !== shape.length || w.shape.some((d, i) => d !== shape[i]))
+      throw new PackError(`has shape [${w.shape}], the architecture needs [${shape}]`, name, t);
+    out[t] = toFloat32(w);
+    count += w.data.length;
+  }
+  const extra = Object.keys(tensors).filter((t) => !(t in expected));
+  if (extra.length) throw new PackError(`is in ${entry.weights} but not in the architecture`, name, extra[0]);
+  if (count !== entry.parameters) throw new PackError(`has ${count} parameters, the manifest says ${entry.parameters}`, name);
+  return out;
+}

@@ -1,0 +1,91 @@
+// npm run train -- <model> [--steps N] [--batch B] [--lr X] [--threads T] [--resume]
+//                          [--checkpoints DIR] [--out DIR] [--checkpoint-every K] [--smoke] [--no-export]
+// Retrains one component of the built-in pack from scratch (or continues with --resume). The model
+// is the name of a models/train/<model>.train.ts file that exports `train(options)`; adding a model
+// is adding such a file. Ctrl-C stops after the current step and writes a checkpoint.
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { cacheRoot } from '../data/pixels.ts';
+import { EMOJI_PACK_DIR } from '../pack/write.ts';
+import { formatDuration } from './progress.ts';
+import { type TrainFn, trainOptionsSchema } from './options.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const SUFFIX = '.train.ts';
+
+export const availableModels = () =>
+  readdirSync(HERE)
+    .filter((f) => f.endsWith(SUFFIX))
+    .map((f) => f.slice(0, -SUFFIX.length))
+    .sort();
+
+export async function loadTrainer(model: string): Promise<TrainFn> {
+  const models = availableModels();
+  if (!models.includes(model)) throw new Error(`unknown model "${model}"; available: ${models.join(', ')}`);
+  const mod = (await import(pathToFileURL(join(HERE, `${model}${SUFFIX}`)).href)) as { train?: unknown };
+  if (typeof mod.train !== 'function') throw new Error(`models/train/${model}${SUFFIX} does not export train(options)`);
+  return mod.train as TrainFn;
+}
+
+const USAGE = `usage: npm run train -- <model> [--steps N] [--batch B] [--lr X] [--threads T] [--resume]
+                        [--checkpoints DIR] [--out DIR] [--checkpoint-every K] [--smoke] [--no-export]`;
+
+export function parseTrainArgs(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      steps: { type: 'string' },
+      batch: { type: 'string' },
+      lr: { type: 'string' },
+      threads: { type: 'string' },
+      resume: { type: 'boolean' },
+      checkpoints: { type: 'string' },
+      out: { type: 'string' },
+      'checkpoint-every': { type: 'string' },
+      smoke: { type: 'boolean' },
+      'no-export': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help || positionals.length !== 1) return null;
+  const num = (s: string | undefined) => (s === undefined ? undefined : Number(s));
+  const options = trainOptionsSchema.parse({
+    steps: num(values.steps),
+    batch: num(values.batch),
+    lr: num(values.lr),
+    threads: num(values.threads),
+    resume: values.resume ?? false,
+    checkpoints: values.checkpoints ?? join(cacheRoot(), 'checkpoints'),
+    out: values.out ?? EMOJI_PACK_DIR,
+    checkpointEvery: num(values['checkpoint-every']),
+    smoke: values.smoke ?? false,
+    noExport: values['no-export'] ?? false,
+  });
+  return { model: positionals[0], options };
+}
+
+async function main() {
+  const args = parseTrainArgs(process.argv.slice(2));
+  if (!args) {
+    console.error(`${USAGE}\nmodels: ${availableModels().join(', ')}`);
+    process.exit(2);
+  }
+  const train = await loadTrainer(args.model);
+  const stop = new AbortController();
+  process.on('SIGINT', () => {
+    if (stop.signal.aborted) process.exit(130); // a second Ctrl-C does not wait
+    console.error(`\n[${args.model}] stopping after this step (Ctrl-C again to quit at once)…`);
+    stop.abort();
+  });
+  process.on('SIGTERM', () => stop.abort());
+  const r = await train({ ...args.options, signal: stop.signal, log: (l) => console.error(l) });
+  console.error(
+    `[${args.model}] ${r.interrupted ? 'interrupted' : 'done'} at step ${r.step}/${r.totalSteps}, recent loss ${r.recentLoss.toPrecision(4)}, ` +
+      `wall time ${formatDuration(r.wallTimeSeconds)}${r.exported ? `, exported ${r.exported.weights}` : ''}`,
+  );
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();

@@ -1,0 +1,50 @@
+// Smoke test of the evaluator's training (`--smoke`: the real architecture on 8 concepts, batch 4)
+// into a temporary folder: the loss falls, an interrupted run resumes from its checkpoint, and the
+// exported float16 weights load back through the pack loader with the evaluator's tensor spec.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLIP_KIND, clipWeightShapes } from '../evaluator/architecture.ts';
+import { loadPack } from '../pack/load.ts';
+import { train } from './evaluator.train.ts';
+import { trainOptionsSchema } from './options.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'evaluator-train-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const base = trainOptionsSchema.parse({ smoke: true, checkpoints: join(dir, 'ckpt'), out: join(dir, 'pack') });
+
+describe('evaluator training (smoke)', () => {
+  it('lowers the loss, resumes after an interruption and exports a loadable pack entry', async () => {
+    const stop = new AbortController();
+    const first = await train({ ...base, signal: stop.signal, log: (l) => /step 1[5-9]|step [2-9]\d/.test(l) && stop.abort() });
+    expect(first.interrupted).toBe(true);
+    expect(first.step).toBeLessThan(first.totalSteps);
+    const second = await train({ ...base, resume: true, log: () => {} });
+    expect(second.interrupted).toBe(false);
+    expect(second.step).toBe(second.totalSteps);
+    expect(second.exported?.weights).toBe('evaluator.safetensors');
+    expect(second.exported?.dtype).toBe('float16');
+
+    const rows = readFileSync(join(dir, 'ckpt', 'evaluator', 'loss.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { step: number; loss?: number; imageToCaptionTop5_noto?: number });
+    const losses = rows.filter((r) => r.loss !== undefined);
+    expect(losses.map((r) => r.step)).toEqual(Array.from({ length: second.totalSteps }, (_, i) => i + 1));
+    const mean = (xs: typeof losses) => xs.reduce((s, r) => s + r.loss!, 0) / xs.length;
+    expect(mean(losses.slice(-10))).toBeLessThan(0.8 * mean(losses.slice(0, 10)));
+    // Retrieval was measured at checkpoints: 8 candidates, so top-5 is at least a coin's worth.
+    expect(rows.filter((r) => r.imageToCaptionTop5_noto !== undefined).length).toBeGreaterThan(1);
+
+    const pack = await loadPack(async (f) => new Uint8Array(readFileSync(join(dir, 'pack', f))), {
+      architectures: { [CLIP_KIND]: clipWeightShapes },
+      components: ['evaluator'],
+    });
+    const entry = pack.manifest.components.evaluator!;
+    expect(entry.metrics!.imageToCaptionTop5_twemoji).toBeGreaterThanOrEqual(0);
+    expect(entry.recipe!.steps).toBe(second.totalSteps);
+    expect(pack.weights.evaluator!['text.tok.weight'].shape).toEqual([pack.manifest.tokenizer.vocab.length, 128]);
+  }, 180_000);
+});

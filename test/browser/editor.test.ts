@@ -1,0 +1,165 @@
+// The editor end to end, as a person would use it, in Debian's Chromium on the Vite dev server:
+// open, run, change a parameter, undo, build a graph from the palette, refuse a wrong wire,
+// watch progress, reload into the autosave, export a PNG and drop it back. Screenshots of each
+// step go to test-artifacts/editor/.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumMissing, chromiumMissingMessage, launchChromium, type LaunchedBrowser } from './chromium.ts';
+import { dragWire, dropFiles, edges, handle, node, nodes, runFinished, screenshot, statuses } from './editor-page.ts';
+import { ROOT, startAppServer, type AppServer } from './server.ts';
+
+const skip = chromiumMissing && !process.env.CI;
+if (skip) console.warn(`skipping browser tests: ${chromiumMissingMessage}`);
+
+describe.skipIf(skip).sequential('editor in Chromium', () => {
+  let server: AppServer;
+  let browser: LaunchedBrowser;
+  let page: Page;
+  const log: string[] = [];
+  const EXAMPLE = ['loader', 'resize', 'noise', 'blend', 'preview', 'save'];
+
+  beforeAll(async () => {
+    if (chromiumMissing) throw new Error(chromiumMissingMessage);
+    server = await startAppServer('dev');
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    await page.setViewportSize({ width: 1400, height: 900 });
+    page.on('console', (m) => m.type() === 'error' && log.push(`console: ${m.text()}`));
+    page.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('opens the default example graph', async () => {
+    await page.goto(server.url);
+    await nodes(page).first().waitFor();
+    expect(await nodes(page).count()).toBe(6);
+    expect(await edges(page).count()).toBe(6);
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    await screenshot(page, '01-open');
+  });
+
+  it('runs it in workers with previews on the nodes', async () => {
+    await page.getByTestId('run').click();
+    await runFinished(page);
+    expect(await statuses(page, EXAMPLE)).toEqual(Object.fromEntries(EXAMPLE.map((id) => [id, 'done'])));
+    await expect(node(page, 'preview').getByTestId('result-image').count()).resolves.toBe(1);
+    await expect(node(page, 'save').getByTestId('download-file').count()).resolves.toBe(4);
+    await screenshot(page, '02-run');
+    expect(log.filter((l) => !/favicon/.test(l))).toEqual([]);
+  });
+
+  it('re-runs only the nodes downstream of a changed parameter', async () => {
+    await node(page, 'blend').locator('header').click();
+    const alpha = page.getByTestId('field-alpha').locator('input.number');
+    await alpha.fill('0.8');
+    await page.getByTestId('run').click();
+    await runFinished(page);
+    expect(await statuses(page, EXAMPLE)).toEqual({ loader: 'cached', resize: 'cached', noise: 'cached', blend: 'done', preview: 'done', save: 'done' });
+    await screenshot(page, '03-rerun-downstream');
+  });
+
+  it('undoes and redoes the change as one step', async () => {
+    await page.locator('.react-flow__pane').click({ position: { x: 40, y: 40 } });
+    await page.keyboard.press('Control+z');
+    await node(page, 'blend').locator('header').click();
+    await expect(page.getByTestId('field-alpha').locator('input.number').inputValue()).resolves.toBe('0.35');
+    await page.locator('.react-flow__pane').click({ position: { x: 40, y: 40 } });
+    await page.keyboard.press('Control+Shift+z');
+    await node(page, 'blend').locator('header').click();
+    await expect(page.getByTestId('field-alpha').locator('input.number').inputValue()).resolves.toBe('0.8');
+    await screenshot(page, '04-undo-redo');
+  });
+
+  it('builds a graph from the palette and refuses a wrong wire with the reason', async () => {
+    await page.getByRole('button', { name: 'New' }).click();
+    await expect(nodes(page).count()).resolves.toBe(0);
+    const pane = (await page.locator('.react-flow__pane').boundingBox())!;
+    const add = async (x: number, y: number, query: string) => {
+      await page.mouse.dblclick(pane.x + x, pane.y + y);
+      await page.getByTestId('palette-search').fill(query);
+      await page.keyboard.press('Enter');
+    };
+    await add(80, 80, 'noise');
+    await add(80, 420, 'text prompt');
+    await add(520, 120, 'preview');
+    await expect(nodes(page).count()).resolves.toBe(3);
+    await screenshot(page, '05-palette');
+
+    await dragWire(page, handle(page, 'text-prompt-1', 'prompt', 'source'), handle(page, 'preview-1', 'images', 'target'));
+    await page.getByTestId('wire-reason').waitFor();
+    await screenshot(page, '06-wrong-wire');
+    await page.mouse.up();
+    await expect(page.getByTestId('toast').filter({ hasText: 'Preview · images takes image, but Text Prompt · prompt gives prompt' }).count()).resolves.toBe(1);
+    expect(await edges(page).count()).toBe(0);
+
+    await dragWire(page, handle(page, 'seed-noise-1', 'image', 'source'), handle(page, 'preview-1', 'images', 'target'));
+    await page.mouse.up();
+    await expect(edges(page).count()).resolves.toBe(1);
+
+    // A wire dropped on empty canvas opens the palette with only the nodes that take it.
+    await dragWire(page, handle(page, 'seed-noise-1', 'image', 'source'), { x: pane.x + 520, y: pane.y + 520 });
+    await page.mouse.up();
+    await page.getByTestId('palette').waitFor();
+    await expect(page.locator('[data-testid^="palette-item-"]').count()).resolves.toBe(4);
+    await screenshot(page, '07-wire-to-palette');
+    await page.getByTestId('palette-search').fill('blend');
+    await page.keyboard.press('Enter');
+    await expect(edges(page).count()).resolves.toBe(2);
+    await expect(page.locator('.react-flow__edge[data-id="seed-noise-1.image->blend-1.a"]').count()).resolves.toBe(1);
+  });
+
+  it('shows progress on a long node and runs up to a node past a half-built branch', async () => {
+    await node(page, 'seed-noise-1').locator('header').click();
+    for (const [name, value] of [['width', '1024'], ['height', '1024'], ['batch', '2']])
+      await page.getByTestId(`field-${name}`).locator('input.number').fill(value);
+    await node(page, 'preview-1').locator('header').click();
+    await page.getByTestId('inspector-run-to').click();
+    await node(page, 'seed-noise-1').getByTestId('progress').waitFor({ timeout: 30_000 });
+    await screenshot(page, '08-progress');
+    await runFinished(page, 90_000);
+    expect(await statuses(page, ['seed-noise-1', 'preview-1'])).toEqual({ 'seed-noise-1': 'done', 'preview-1': 'done' });
+    await expect(node(page, 'preview-1').getByTestId('result-image').count()).resolves.toBe(1);
+    await screenshot(page, '09-run-to');
+  });
+
+  it('restores the graph from the autosave after a reload', async () => {
+    await page.waitForTimeout(600);
+    await page.reload();
+    await nodes(page).first().waitFor();
+    const ids = await nodes(page).evaluateAll((els) => els.map((e) => e.getAttribute('data-id')).sort());
+    expect(ids).toEqual(['blend-1', 'preview-1', 'seed-noise-1', 'text-prompt-1']);
+    expect(await edges(page).count()).toBe(2);
+    await screenshot(page, '10-reloaded');
+  });
+
+  it('exports a PNG with the graph and reopens the graph when it is dropped back', async () => {
+    await page.getByTestId('examples').click();
+    await page.getByTestId('example-emoji-blend').click();
+    await page.getByTestId('run').click();
+    await runFinished(page);
+    const [download] = await Promise.all([page.waitForEvent('download'), node(page, 'preview').getByTestId('export-png').click()]);
+    const path = join(ROOT, 'test-artifacts', 'editor', 'exported.png');
+    await download.saveAs(path);
+    const png = new Uint8Array(await readFile(path));
+
+    await page.getByRole('button', { name: 'New' }).click();
+    await expect(nodes(page).count()).resolves.toBe(0);
+    const pane = (await page.locator('.react-flow__pane').boundingBox())!;
+    await dropFiles(page, [{ name: 'exported.png', mime: 'image/png', bytes: png }], { x: pane.x + 300, y: pane.y + 300 });
+    await expect.poll(() => nodes(page).count()).toBe(6);
+    expect(await edges(page).count()).toBe(6);
+    await screenshot(page, '11-png-reopened');
+
+    // A picture without a graph becomes an Image Loader instead.
+    const cat = new Uint8Array(await readFile(join(ROOT, 'public/samples/1f431.png')));
+    await dropFiles(page, [{ name: 'cat.png', mime: 'image/png', bytes: cat }], { x: pane.x + 200, y: pane.y + 200 });
+    await expect.poll(() => page.locator('[data-type="image-loader"]').count()).toBe(2);
+    await screenshot(page, '12-image-dropped');
+  });
+});
