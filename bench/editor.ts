@@ -4,67 +4,37 @@
 //   2. frames per second while panning and while zooming with real mouse input (target ≥ 50)
 // Serves a production build (`vite preview`); `--dev` uses the dev server instead.
 import type { Page } from 'playwright-core';
-import type { GraphDoc } from '../runtime/index.ts';
 import { launchChromium } from '../test/browser/chromium.ts';
 import { startAppServer } from '../test/browser/server.ts';
 
-const COLUMNS = 20;
-const ROWS = 15;
+import { COLUMNS, generatedGraph, ROWS } from './editor-graph.ts';
 
-/** 300 nodes in 60 chains of five (noise → resize → blend ← noise's image → resize → preview),
- * laid out on a grid, with the wires a real graph of that size would have. */
-export function generatedGraph(): GraphDoc {
-  const nodes: GraphDoc['nodes'] = [];
-  const edges: GraphDoc['edges'] = [];
-  const chain = ['seed-noise', 'resize-crop', 'blend', 'resize-crop', 'preview'];
-  const wire = (source: string, sourceHandle: string, target: string, targetHandle: string) =>
-    edges.push({ id: `${source}.${sourceHandle}->${target}.${targetHandle}`, source, sourceHandle, target, targetHandle });
-  for (let i = 0; i < (COLUMNS * ROWS) / chain.length; i++) {
-    const row = Math.floor((i * chain.length) / COLUMNS);
-    const col0 = (i * chain.length) % COLUMNS;
-    chain.forEach((type, k) => nodes.push({ id: `c${i}-${k}`, type, params: type === 'seed-noise' ? { seed: i } : {}, position: { x: (col0 + k) * 300, y: row * 260 } }));
-    wire(`c${i}-0`, 'image', `c${i}-1`, 'image');
-    wire(`c${i}-1`, 'image', `c${i}-2`, 'a');
-    wire(`c${i}-0`, 'image', `c${i}-2`, 'b');
-    wire(`c${i}-2`, 'image', `c${i}-3`, 'image');
-    wire(`c${i}-3`, 'image', `c${i}-4`, 'images');
-  }
-  return { version: 2, title: 'Generated 300-node graph', nodes, edges };
-}
+// Page-side code goes in as text: tsx names functions with a helper that the page lacks.
 
 /** Resolves in the page with the time of the first frame in which `count` nodes are drawn
  * (React Flow keeps a node hidden until it has measured it). */
 const firstFullFrame = (page: Page, count: number) =>
-  page.evaluate(
-    (count) =>
-      new Promise<number>((resolve) => {
-        const check = (t: number) => {
-          const all = document.querySelectorAll<HTMLElement>('.react-flow__node-workbench');
-          if (all.length === count && [...all].every((n) => n.style.visibility !== 'hidden')) resolve(t);
-          else requestAnimationFrame(check);
-        };
-        requestAnimationFrame(check);
-      }),
-    count,
-  );
+  page.evaluate<number>(`new Promise((resolve) => {
+    const check = (t) => {
+      const all = document.querySelectorAll('.react-flow__node-workbench');
+      if (all.length === ${count} && [...all].every((n) => n.style.visibility !== 'hidden')) resolve(t);
+      else requestAnimationFrame(check);
+    };
+    requestAnimationFrame(check);
+  })`);
 
 async function measureFps(page: Page, drive: () => Promise<void>) {
-  await page.evaluate(() => {
-    const w = window as unknown as { __frames: number[]; __counting: boolean };
-    w.__frames = [];
-    w.__counting = true;
-    const tick = (t: number) => {
-      w.__frames.push(t);
-      if (w.__counting) requestAnimationFrame(tick);
+  await page.evaluate(`(() => {
+    window.__frames = [];
+    window.__counting = true;
+    const tick = (t) => {
+      window.__frames.push(t);
+      if (window.__counting) requestAnimationFrame(tick);
     };
     requestAnimationFrame(tick);
-  });
+  })()`);
   await drive();
-  const frames = await page.evaluate(() => {
-    const w = window as unknown as { __frames: number[]; __counting: boolean };
-    w.__counting = false;
-    return w.__frames;
-  });
+  const frames = await page.evaluate<number[]>(`(window.__counting = false, window.__frames)`);
   const gaps = frames.slice(1).map((t, i) => t - frames[i]).sort((a, b) => a - b);
   const seconds = (frames[frames.length - 1] - frames[0]) / 1000;
   return { fps: (frames.length - 1) / seconds, p95: gaps[Math.floor(gaps.length * 0.95)] };
@@ -82,13 +52,11 @@ async function main() {
     await page.locator('.react-flow__node-workbench').first().waitFor();
 
     const doc = generatedGraph();
-    await page.evaluate(() => {
-      const input = document.querySelector('[data-testid="file-input"]')!;
-      input.addEventListener('change', () => ((window as unknown as { __t0: number }).__t0 = performance.now()), { capture: true, once: true });
-    });
+    await page.evaluate(`document.querySelector('[data-testid="file-input"]')
+      .addEventListener('change', () => (window.__t0 = performance.now()), { capture: true, once: true })`);
     const frame = firstFullFrame(page, doc.nodes.length);
     await page.getByTestId('file-input').setInputFiles({ name: 'bench.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(doc)) });
-    const openMs = (await frame) - (await page.evaluate(() => (window as unknown as { __t0: number }).__t0));
+    const openMs = (await frame) - (await page.evaluate<number>('window.__t0'));
     await page.waitForTimeout(800); // the autosave, and the fit-view animation
 
     await page.reload();

@@ -29,3 +29,41 @@ export {
   tokenizerConfigSchema,
   UNK_ID,
 } from './text/tokenizer.ts';
+
+export {
+  type ComponentEntry,
+  type ComponentName,
+  componentNameSchema,
+  componentSchema,
+  COMPONENTS,
+  INVERSION_SPACES,
+  type InversionSpace,
+  inversionSpaceSchema,
+  type Manifest,
+  manifestSchema,
+  type Recipe,
+  recipeSchema,
+} from './pack/manifest.ts';
+export { type FetchBytes, type LoadedPack, loadPack, type LoadPackOptions, PackError, parseManifest, sha256Hex, type TensorSpec } from './pack/load.ts';
+export { fromHalfBits, toFloat16, toFloat32, toHalfBits } from './pack/half.ts';
+export { paramShapes } from './pack/spec.ts';
+
+export {
+  buildVaeDecode,
+  buildVaeEncode,
+  buildVaeReconstruct,
+  buildVaeTraining,
+  latentSide,
+  VAE_CONFIG,
+  VAE_KIND,
+  VAE_LOSS,
+  type VaeConfig,
+  vaeConfigSchema,
+  VaeDecoder,
+  VaeEncoder,
+  type VaeLossOptions,
+  vaeParams,
+  vaeWeightShapes,
+} from './diffusion/vae.ts';
+
+export { mean, psnrPerImage, ssimPerImage } from './eval/image-metrics.ts';

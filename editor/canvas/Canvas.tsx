@@ -7,6 +7,7 @@ import {
   MiniMap,
   ReactFlow,
   useReactFlow,
+  useStore as useFlowStore,
   type Connection,
   type EdgeChange,
   type FinalConnectionState,
@@ -26,6 +27,8 @@ import { WorkbenchNode } from './WorkbenchNode.tsx';
 const nodeTypes = { workbench: WorkbenchNode, frame: FrameNode };
 export const NODE_DRAG_TYPE = 'application/x-workbench-node';
 const SNAP: [number, number] = [16, 16];
+/** Below this zoom, text is too small to read: drop it and the shadows (level of detail). */
+const FAR_ZOOM = 0.45;
 
 export function Canvas() {
   const wb = useWorkbench();
@@ -39,6 +42,13 @@ export function Canvas() {
   // eslint-style note: measureTick is read so that new sizes produce new node objects.
   const { nodes, edges } = useMemo(() => (void measureTick, mapper(doc, selection, wb.measured)), [mapper, doc, selection, wb, measureTick]);
   const drag = useRef({ seq: 0, members: new Map<string, string[]>() });
+  const far = useFlowStore((s) => s.transform[2] < FAR_ZOOM);
+  const container = useRef<HTMLDivElement>(null);
+  // While the view moves, the viewport gets its own compositor layer (a pan then moves pixels
+  // instead of repainting every node) and nodes stop taking hit tests. Set on the element
+  // directly: a React re-render per frame would cost more than it saves.
+  const onMoveStart = useCallback(() => container.current?.classList.add('moving'), []);
+  const onMoveEnd = useCallback(() => container.current?.classList.remove('moving'), []);
 
   useEffect(() => {
     if (fitRequest) requestAnimationFrame(() => void rf.fitView({ padding: 0.15, duration: 250 }));
@@ -160,7 +170,7 @@ export function Canvas() {
   );
 
   return (
-    <div className="canvas" data-testid="canvas" onDoubleClick={onDoubleClick}>
+    <div ref={container} className={`canvas${far ? ' far' : ''}`} data-testid="canvas" onDoubleClick={onDoubleClick}>
       <ReactFlow<FlowNode>
         nodes={nodes}
         edges={edges}
@@ -173,6 +183,8 @@ export function Canvas() {
         onConnectEnd={onConnectEnd}
         isValidConnection={isValidConnection}
         connectionLineComponent={ConnectionLine}
+        onMoveStart={onMoveStart}
+        onMoveEnd={onMoveEnd}
         onDrop={onDrop}
         onDragOver={onDragOver}
         snapToGrid={snap}

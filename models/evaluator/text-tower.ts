@@ -3,7 +3,7 @@
 // the non-pad positions, and a linear projection. Full attention and mean pooling instead of
 // CLIP's causal mask and <eos> token: captions are short and unordered enough ("face with tears
 // of joy") that every token may look at every other, and the mean needs no per-row index.
-import { Attention, Embedding, gelu, LayerNorm, Linear, Module, Params, randn, type Value } from '../../ml/index.ts';
+import { Attention, Embedding, gelu, LayerNorm, Linear, Module, Params, randn, tensor, type Value } from '../../ml/index.ts';
 import type { ClipConfig } from './config.ts';
 
 type Parent = Params | Module;
@@ -57,12 +57,12 @@ export class TextTower extends Module {
 
   /** ids [B, maxLength] int64 → projected embedding [B, embedDim], not yet normalized. */
   forward(ids: Value): Value {
-    const { maxLength, padId, textDim } = this.config;
+    const { maxLength, padId } = this.config;
     if (ids.rank !== 2 || ids.shape[1] !== maxLength) throw new Error(`TextTower "${this.path}": expects [B, ${maxLength}] ids, got [${ids.shape}]`);
     return this.scoped(() => {
       const b = this.b;
       // keep[b, l] = 1 for real tokens, 0 for padding; computed from the ids so callers feed ids only.
-      const isPad = b.op1('Equal', [ids, b.constant({ dtype: ids.dtype, shape: [], data: ids.dtype === 'int64' ? BigInt64Array.of(BigInt(padId)) : Int32Array.of(padId) })]);
+      const isPad = b.op1('Equal', [ids, b.constant(tensor(ids.dtype, [], [padId]))]);
       const keep = b.op1('Cast', [b.op1('Not', [isPad])], { to: 1 });
       // Additive attention mask [B, 1, 1, L]: padded keys get −1e4, i.e. no attention weight.
       const mask = b.op1('Reshape', [b.op1('Mul', [b.op1('Sub', [keep, b.scalar(1)]), b.scalar(1e4)]), b.ints([0, 1, 1, maxLength])]);
@@ -74,7 +74,6 @@ export class TextTower extends Module {
       const sum = b.op1('ReduceSum', [b.op1('Mul', [h, keep3]), b.ints([1])], { keepdims: 0 });
       const count = b.op1('ReduceSum', [keep, b.ints([1])], { keepdims: 1 });
       const mean = b.op1('Div', [sum, b.op1('Max', [count, b.scalar(1)])]);
-      if (mean.shape[1] !== textDim) throw new Error('TextTower: pooled width mismatch');
       return this.proj.forward(mean);
     });
   }

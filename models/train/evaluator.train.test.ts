@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLIP_KIND, clipWeightShapes } from '../evaluator/architecture.ts';
+import { evaluateEvaluator } from '../eval/evaluator.eval.ts';
 import { loadPack } from '../pack/load.ts';
+import { recordMetrics } from '../pack/write.ts';
 import { train } from './evaluator.train.ts';
 import { trainOptionsSchema } from './options.ts';
 
@@ -46,5 +48,16 @@ describe('evaluator training (smoke)', () => {
     expect(entry.metrics!.imageToCaptionTop5_twemoji).toBeGreaterThanOrEqual(0);
     expect(entry.recipe!.steps).toBe(second.totalSteps);
     expect(pack.weights.evaluator!['text.tok.weight'].shape).toEqual([pack.manifest.tokenizer.vocab.length, 128]);
+
+    // The evaluation script scores the shipped (float16) weights on the full 200-concept set.
+    const m = await evaluateEvaluator(join(dir, 'pack'));
+    for (const style of ['twemoji', 'noto']) {
+      expect(m[`imageToCaptionTop5_${style}`]).toBeGreaterThanOrEqual(m[`imageToCaptionTop1_${style}`]);
+      expect(m[`imageToCaptionTop5_${style}`]).toBeLessThanOrEqual(1);
+    }
+    expect(Math.abs(m.clipIStyles_twemoji_noto)).toBeLessThanOrEqual(1);
+    recordMetrics(join(dir, 'pack'), 'evaluator', m);
+    const written = JSON.parse(readFileSync(join(dir, 'pack', 'manifest.json'), 'utf8')) as { components: { evaluator: { metrics: Record<string, number> } } };
+    expect(written.components.evaluator.metrics.imageToCaptionTop5_noto).toBe(m.imageToCaptionTop5_noto);
   }, 180_000);
 });

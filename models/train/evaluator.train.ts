@@ -23,7 +23,7 @@ import { PAD_ID, type Tokenizer } from '../text/tokenizer.ts';
 import { startRun, trainLoop } from './loop.ts';
 import type { TrainFn } from './options.ts';
 
-export const EVALUATOR_DEFAULTS = { steps: 2500, batch: 128, lr: 1e-3, warmup: 100, minLrRatio: 0.02, weightDecay: 0.05, checkpointEvery: 250, seed: 0 };
+export const EVALUATOR_DEFAULTS = { steps: 1000, batch: 128, lr: 1e-3, warmup: 100, minLrRatio: 0.02, weightDecay: 0.05, checkpointEvery: 250, seed: 0 };
 // Smoke runs warm up for only 4 steps, too short for 1e-3 (the embeddings collapse), hence a lower lr.
 const SMOKE = { steps: 40, batch: 4, lr: 3e-4, concepts: 8, checkpointEvery: 10 };
 
@@ -135,7 +135,7 @@ export const train: TrainFn = async (opts) => {
           'symmetric InfoNCE over B×B logits with a learned logit scale (init 1/0.07, cap 100); each batch holds distinct concepts ' +
           '(a concept, then its base image in either style half the time, else any of its images); augmentation: scale 0.85–1.05, ±8°, ±4 px ' +
           'shift on white, 20% 3×3 blur, 20% Gaussian noise σ ≤ 0.1, no flips, no colour jitter; metrics on the fixed 200-concept ' +
-          'retrieval set at export (raw cosines, not ×100), measured with float32 weights before the float16 export',
+          'retrieval set (raw cosines, not ×100); models/eval/evaluator.eval.ts re-measures them on the shipped float16 weights',
       },
       metrics,
     });
