@@ -44,7 +44,7 @@ export {
   type Recipe,
   recipeSchema,
 } from './pack/manifest.ts';
-export { type FetchBytes, type LoadedPack, loadPack, type LoadPackOptions, PackError, parseManifest, sha256Hex, type TensorSpec } from './pack/load.ts';
+export { type FetchBytes, httpFetchBytes, type LoadedPack, loadPack, type LoadPackOptions, PackError, parseManifest, sha256Hex, type TensorSpec } from './pack/load.ts';
 export { fromHalfBits, toFloat16, toFloat32, toHalfBits } from './pack/half.ts';
 export { paramShapes } from './pack/spec.ts';
 

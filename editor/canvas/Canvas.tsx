@@ -27,8 +27,10 @@ import { WorkbenchNode } from './WorkbenchNode.tsx';
 const nodeTypes = { workbench: WorkbenchNode, frame: FrameNode };
 export const NODE_DRAG_TYPE = 'application/x-workbench-node';
 const SNAP: [number, number] = [16, 16];
-/** Below this zoom, text is too small to read: drop it and the shadows (level of detail). */
-const FAR_ZOOM = 0.45;
+/** Levels of detail: below 0.5 port labels are too small to read and are dropped with the
+ * shadows and the grid dots; below 0.25 no text is readable and nodes become coloured blocks.
+ * Software-rendered browsers then repaint a 300-node view fast enough to pan and zoom. */
+const detailAt = (zoom: number) => (zoom < 0.25 ? ' far tiny' : zoom < 0.5 ? ' far' : '');
 
 export function Canvas() {
   const wb = useWorkbench();
@@ -42,7 +44,7 @@ export function Canvas() {
   // eslint-style note: measureTick is read so that new sizes produce new node objects.
   const { nodes, edges } = useMemo(() => (void measureTick, mapper(doc, selection, wb.measured)), [mapper, doc, selection, wb, measureTick]);
   const drag = useRef({ seq: 0, members: new Map<string, string[]>() });
-  const far = useFlowStore((s) => s.transform[2] < FAR_ZOOM);
+  const detail = useFlowStore((s) => detailAt(s.transform[2]));
   const container = useRef<HTMLDivElement>(null);
   // While the view moves, the viewport gets its own compositor layer (a pan then moves pixels
   // instead of repainting every node) and nodes stop taking hit tests. Set on the element
@@ -170,7 +172,7 @@ export function Canvas() {
   );
 
   return (
-    <div ref={container} className={`canvas${far ? ' far' : ''}`} data-testid="canvas" onDoubleClick={onDoubleClick}>
+    <div ref={container} className={`canvas${detail}`} data-testid="canvas" onDoubleClick={onDoubleClick}>
       <ReactFlow<FlowNode>
         nodes={nodes}
         edges={edges}

@@ -23,7 +23,7 @@ export function categoryColour(category: string): string {
   return `hsl(${h} 65% 55%)`;
 }
 
-export type HandleShape = 'circle' | 'square' | 'diamond' | 'triangle';
+export type HandleShape = 'circle' | 'square' | 'diamond' | 'ring';
 
 export const PORT_STYLE: Record<PortKind, { colour: string; shape: HandleShape }> = {
   image: { colour: '#60a5fa', shape: 'circle' },
@@ -31,9 +31,9 @@ export const PORT_STYLE: Record<PortKind, { colour: string; shape: HandleShape }
   embedding: { colour: '#f472b6', shape: 'diamond' },
   model: { colour: '#f87171', shape: 'square' },
   lora: { colour: '#fb923c', shape: 'square' },
-  prompt: { colour: '#fbbf24', shape: 'triangle' },
+  prompt: { colour: '#fbbf24', shape: 'ring' },
   scalar: { colour: '#94a3b8', shape: 'circle' },
-  series: { colour: '#34d399', shape: 'triangle' },
-  metrics: { colour: '#a3e635', shape: 'triangle' },
+  series: { colour: '#34d399', shape: 'ring' },
+  metrics: { colour: '#a3e635', shape: 'ring' },
   files: { colour: '#2dd4bf', shape: 'square' },
 };

@@ -55,11 +55,16 @@ async function styleVersion(style: EmojiStyle): Promise<string> {
   return pkg.version;
 }
 
+// Blocks already read by this process, by cache file: a run that loads several subsets reads each once.
+const loaded = new Map<string, Map<string, Uint8Array>>();
+
 /** Every image of a style (the whole catalog, held-out included) from the cache, decoding on a miss. */
 async function styleBlock(style: EmojiStyle, opts: PixelOptions): Promise<Map<string, Uint8Array>> {
   const items = catalogItems(emojiRecords(style), style);
   const dir = opts.cacheDir ?? join(cacheRoot(), 'emoji-pixels');
   const stem = join(dir, `${style}-${await styleVersion(style)}-${CACHE_FORMAT}`);
+  const hit = loaded.get(stem);
+  if (hit) return hit;
   let block: Uint8Array;
   const ids = items.map((it) => it.id);
   const cachedIds = existsSync(`${stem}.json`) ? (JSON.parse(readFileSync(`${stem}.json`, 'utf8')) as string[]) : null;
@@ -81,7 +86,9 @@ async function styleBlock(style: EmojiStyle, opts: PixelOptions): Promise<Map<st
     renameSync(`${stem}.u8.tmp`, `${stem}.u8`);
     renameSync(`${stem}.json.tmp`, `${stem}.json`);
   }
-  return new Map(ids.map((id, i) => [id, block.subarray(i * IMAGE_BYTES, (i + 1) * IMAGE_BYTES)]));
+  const byId = new Map(ids.map((id, i) => [id, block.subarray(i * IMAGE_BYTES, (i + 1) * IMAGE_BYTES)]));
+  loaded.set(stem, byId);
+  return byId;
 }
 
 /** The pixels of `items` (any mix of styles), from the cache. */

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { f32, grad, GraphBuilder, i64, loraNames, randn, Rng, type Tensor, toOnnxBytes } from '../../ml/index.ts';
 import { backend } from '../../ml/nn/testing.ts';
 import { unetLoraTargets, unetWeightShapes, unetArchitecture, textEncoderWeightShapes, textEncoderArchitecture } from './architecture.ts';
-import { type DiffusionConfig, diffusionConfigSchema, textEncoderGraph, trainingGraph, unetGraph } from './graphs.ts';
+import { type DiffusionConfig, diffusionConfigSchema, textEncoderGraph, trainingGraph, unetGraph, unetTrainingGraph } from './graphs.ts';
 import { TextToImage } from './pipeline.ts';
 import { TextEncoder } from './text-encoder.ts';
 import { Params } from '../../ml/index.ts';
@@ -109,6 +109,23 @@ describe('text encoder', () => {
 });
 
 describe('training graph', () => {
+  it("weighs each example's squared error by its 'weights' entry", async () => {
+    const { graph, p } = trainingGraph(config, B);
+    const rng = new Rng(4);
+    const feeds = {
+      ...p.initial(),
+      ids: i64([B, 5], [1, 6, 2, 0, 0, 1, 7, 2, 0, 0]),
+      noisy: randn([B, 4, 8, 8], rng),
+      timesteps: i64([B], [3, 700]),
+      noise: randn([B, 4, 8, 8], rng),
+    };
+    const loss = async (w: number[]) => (await runGraph(graph, { ...feeds, weights: f32([B, 1, 1, 1], w) }, ['loss'])).loss.data[0] as number;
+    const [one, two, first, second] = [await loss([1, 1]), await loss([2, 2]), await loss([1, 0]), await loss([0, 1])];
+    expect(two).toBeCloseTo(2 * one, 5);
+    expect(first + second).toBeCloseTo(one, 5);
+    expect(first).not.toBeCloseTo(second, 3);
+  });
+
   it('trains text encoder and UNet jointly: every weight gets a gradient, the token table included', () => {
     const { graph, p } = trainingGraph(config, B);
     expect(graph.outputs).toEqual(['loss']);
@@ -116,5 +133,13 @@ describe('training graph', () => {
     expect(names).toContain('text.token_embedding.weight');
     const g = grad(graph, { loss: 'loss', wrt: names });
     expect(g.outputs).toHaveLength(1 + names.length);
+  });
+
+  it('fine-tunes the UNet alone through LoRA (DreamBooth-LoRA): only A/B are differentiated', () => {
+    const { graph, p } = unetTrainingGraph(config, B, { lora: { rank: 4 } });
+    const wrt = loraNames(p);
+    expect(wrt.every((n) => n.startsWith('unet.') && /lora_[AB]\.weight$/.test(n))).toBe(true);
+    expect(graph.inputs).toContain('context');
+    expect(grad(graph, { loss: 'loss', wrt }).outputs).toHaveLength(1 + wrt.length);
   });
 });

@@ -3,7 +3,7 @@
 // step (latents, timestep, context → ε̂) and the training graph (ids → … → MSE on ε) that trains
 // both jointly. Shapes are static, so each graph is built for one batch size.
 import { z } from 'zod';
-import { GraphBuilder, type Graph, injectLora, mseLoss, Params } from '../../ml/index.ts';
+import { GraphBuilder, type Graph, injectLora, Params } from '../../ml/index.ts';
 import { TextEncoder, textEncoderConfigSchema } from './text-encoder.ts';
 import { UNET_LORA_MATCH, UNet, unetConfigSchema } from './unet.ts';
 
@@ -54,7 +54,7 @@ export function unetGraph(config: DiffusionConfig, batch: number, opts: BuildOpt
 
 /**
  * The joint training graph: ids int64 [B, L] → table lookup → text encoder → UNet on the noisy
- * latents 'noisy' at 'timesteps' → 'loss' = MSE(ε̂, 'noise'). Noising happens outside (in JS),
+ * latents 'noisy' at 'timesteps' → 'loss' = mean('weights'·(ε̂ − 'noise')²). Noising happens outside (in JS),
  * where the schedule lives. Returns the modules too, for the weight names and initial values.
  */
 export function trainingGraph(config: DiffusionConfig, batch: number, opts: BuildOptions = {}) {
@@ -66,8 +66,32 @@ export function trainingGraph(config: DiffusionConfig, batch: number, opts: Buil
   const noisy = b.input('noisy', 'float32', latentShape(config, batch));
   const t = b.input('timesteps', 'int64', [batch]);
   const noise = b.input('noise', 'float32', latentShape(config, batch));
+  // Per-example loss weights (min-SNR weighting, or ones for plain MSE), broadcast over the latent.
+  const weights = b.input('weights', 'float32', [batch, 1, 1, 1]);
   const context = text.forward(text.embed(ids));
-  b.output(mseLoss(unet.forward(noisy, t, context), noise), 'loss');
+  const d = b.op1('Sub', [unet.forward(noisy, t, context), noise]);
+  b.output(b.op1('ReduceMean', [b.op1('Mul', [b.op1('Mul', [d, d]), weights])], { keepdims: 0 }), 'loss');
   return { graph: b.build(), p, text, unet };
 }
 
+
+/**
+ * The UNet alone under the diffusion loss, for fine-tuning with a frozen text encoder (DreamBooth,
+ * LoRA): inputs 'noisy', 'timesteps', 'context' (precomputed), 'noise', 'weights' → 'loss'. With
+ * `lora`, loraNames(p) are the weights to train.
+ */
+export function unetTrainingGraph(config: DiffusionConfig, batch: number, opts: BuildOptions = {}) {
+  const b = new GraphBuilder('unet-train');
+  const p = new Params(b, { seed: opts.seed ?? 0 });
+  const unet = new UNet(p, 'unet', config.unet);
+  if (opts.lora) injectLora(unet, { ...opts.lora, match: UNET_LORA_MATCH });
+  const { maxLength: L, dim: D } = config.text;
+  const noisy = b.input('noisy', 'float32', latentShape(config, batch));
+  const t = b.input('timesteps', 'int64', [batch]);
+  const ctx = b.input('context', 'float32', [batch, L, D]);
+  const noise = b.input('noise', 'float32', latentShape(config, batch));
+  const weights = b.input('weights', 'float32', [batch, 1, 1, 1]);
+  const d = b.op1('Sub', [unet.forward(noisy, t, ctx), noise]);
+  b.output(b.op1('ReduceMean', [b.op1('Mul', [b.op1('Mul', [d, d]), weights])], { keepdims: 0 }), 'loss');
+  return { graph: b.build(), p, unet };
+}

@@ -18,10 +18,10 @@ export const availableEvals = () =>
     .map((f) => f.slice(0, -SUFFIX.length))
     .sort();
 
-async function loadEval(name: string): Promise<EvalFn> {
+/** The module's evaluate(options), or null when it does not export one (a script run on its own). */
+async function loadEval(name: string): Promise<EvalFn | null> {
   const mod = (await import(pathToFileURL(join(HERE, `${name}${SUFFIX}`)).href)) as { evaluate?: unknown };
-  if (typeof mod.evaluate !== 'function') throw new Error(`models/eval/${name}${SUFFIX} does not export evaluate(options)`);
-  return mod.evaluate as EvalFn;
+  return typeof mod.evaluate === 'function' ? (mod.evaluate as EvalFn) : null;
 }
 
 /** The table: one row per metric, grouped by evaluation. */
@@ -69,6 +69,10 @@ async function main() {
   const results: ({ name: string } & (EvalResult | { skipped: string }))[] = [];
   for (const name of names) {
     const evaluate = await loadEval(name);
+    if (!evaluate) {
+      results.push({ name, skipped: `models/eval/${name}${SUFFIX} does not export evaluate(options)` });
+      continue;
+    }
     try {
       results.push({ name, ...evalResultSchema.parse(await evaluate({ ...opts, log: (l) => console.error(l) })) });
     } catch (e) {

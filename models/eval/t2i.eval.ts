@@ -15,15 +15,15 @@ import { loadEmojiDataset } from '../data/emoji.ts';
 import { loadPixels, pixelBatch } from '../data/pixels.ts';
 import { configFromArchitectures, scheduleFromArchitecture, TEXT_ENCODER_KIND, textEncoderWeightShapes, UNET_KIND, unetWeightShapes } from '../diffusion/architecture.ts';
 import { generateLatents } from '../diffusion/generate.ts';
+import type { SamplerName } from '../diffusion/samplers.ts';
 import { TextToImage } from '../diffusion/pipeline.ts';
 import { noiseSchedule } from '../diffusion/schedule.ts';
-import { vaeConfigSchema, vaeParams } from '../diffusion/vae.ts';
+import { VAE_KIND, vaeConfigSchema, vaeWeightShapes } from '../diffusion/vae.ts';
 import { CLIP_KIND, clipWeightShapes, configFromArchitecture } from '../evaluator/architecture.ts';
 import { ClipEmbedder } from '../evaluator/embed.ts';
-import { clipT, frechetDistance, rows, topKAccuracy } from '../evaluator/metrics.ts';
 import { retrievalSet } from '../evaluator/retrieval-set.ts';
+import { featureFrechet, textToImageScores } from '../evaluator/text-to-image.ts';
 import { loadPack } from '../pack/load.ts';
-import { paramShapes } from '../pack/spec.ts';
 import { recordMetrics } from '../pack/write.ts';
 import { Tokenizer } from '../text/tokenizer.ts';
 import type { EvalFn } from './options.ts';
@@ -33,15 +33,20 @@ import { VaeDecoderSession } from './vae-decode.ts';
 export const T2I_EVAL = { steps: 25, sampler: 'dpm++2m', guidance: 4, batch: 16, concepts: 200, fidImages: 1000, gridPerCategory: 4, seed: 1234 } as const;
 const QUICK = { concepts: 40, fidImages: 160 };
 
-export const evaluate: EvalFn = async (opts) => {
+/** The protocol's knobs, for sweeps (e.g. of the guidance scale); fidImages 0 skips the Fréchet distance. */
+export type T2IOverrides = Partial<{ -readonly [K in keyof typeof T2I_EVAL]: (typeof T2I_EVAL)[K] extends string ? string : number }>;
+
+export const evaluate: EvalFn = (opts) => evaluateTextToImage(opts);
+
+export async function evaluateTextToImage(opts: Parameters<EvalFn>[0], overrides: T2IOverrides = {}): ReturnType<EvalFn> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
-  const E = T2I_EVAL;
-  const concepts = opts.quick ? QUICK.concepts : E.concepts;
-  const fidImages = opts.quick ? QUICK.fidImages : E.fidImages;
+  const E = { ...T2I_EVAL, ...overrides } as { [K in keyof typeof T2I_EVAL]: (typeof T2I_EVAL)[K] extends string ? SamplerName : number };
+  const concepts = overrides.concepts ?? (opts.quick ? QUICK.concepts : E.concepts);
+  const fidImages = overrides.fidImages ?? (opts.quick ? QUICK.fidImages : E.fidImages);
   const session = { threads: opts.threads };
   const pack = await loadPack(async (f) => new Uint8Array(readFileSync(join(opts.packDir, f))), {
     architectures: {
-      'kl-vae-v1': (a) => paramShapes(vaeParams(vaeConfigSchema.parse(a)).p),
+      [VAE_KIND]: vaeWeightShapes,
       [TEXT_ENCODER_KIND]: textEncoderWeightShapes,
       [UNET_KIND]: unetWeightShapes,
       [CLIP_KIND]: clipWeightShapes,
@@ -58,12 +63,12 @@ export const evaluate: EvalFn = async (opts) => {
   const vae = await VaeDecoderSession.create(vaeConfigSchema.parse(m.components.vae!.architecture), w.vae!, m.latent.scalingFactor, nodeBackend, { batch: E.batch, session });
   const clip = await ClipEmbedder.create(configFromArchitecture(m.components.evaluator!.architecture), w.evaluator!, { backend: nodeBackend, session });
   const emptyIds = [tokenizer.encode('').ids];
+  const per = 3 * vae.config.resolution ** 2;
   const t0 = performance.now();
   let generated = 0;
 
   /** Images for captions, batch by batch; the seed of a batch depends only on its first index. */
   const generate = async (captions: readonly string[], seed: number): Promise<Float32Array> => {
-    const per = 3 * 64 * 64;
     const out = new Float32Array(captions.length * per);
     for (let s = 0; s < captions.length; s += E.batch) {
       const part = captions.slice(s, s + E.batch);
@@ -82,66 +87,60 @@ export const evaluate: EvalFn = async (opts) => {
     const metrics: Record<string, number> = {};
     // 1. Prompt fidelity on the evaluator's fixed set, per style.
     const set = retrievalSet(items, STYLES, concepts);
+    const realPx = async (its: readonly EmojiItem[]) => pixelBatch(await loadPixels(its), its.map((_, i) => i)).data as Float32Array;
     for (const style of STYLES) {
       const chosen = set.byStyle[style];
-      const real = pixelBatch(await loadPixels(chosen), chosen.map((_, i) => i)).data as Float32Array;
       const gen = await generate(chosen.map((it) => it.caption), E.seed);
-      const txt = await clip.embedTexts(chosen.map((it) => tokenizer.encode(it.caption).ids));
-      const targets = chosen.map((_, i) => i);
-      for (const [kind, px] of [['gen', gen], ['real', real]] as const) {
-        const img = (await clip.embedImages(px, chosen.length)).embedding;
-        metrics[`clipT_${kind}_${style}`] = clipT(img, txt);
-        metrics[`top5_${kind}_${style}`] = topKAccuracy(img, txt, targets, 5);
-      }
+      const s = await textToImageScores(clip, chosen.map((it) => tokenizer.encode(it.caption).ids), gen, await realPx(chosen), 5);
+      Object.assign(metrics, { [`clipT_gen_${style}`]: s.clipTGenerated, [`clipT_real_${style}`]: s.clipTReal, [`top5_gen_${style}`]: s.topKGenerated, [`top5_real_${style}`]: s.topKReal });
     }
     for (const k of ['clipT', 'top5']) {
       for (const kind of ['gen', 'real']) metrics[`${k}_${kind}`] = STYLES.reduce((s, st) => s + metrics[`${k}_${kind}_${st}`], 0) / STYLES.length;
       metrics[`${k}_ratio`] = metrics[`${k}_gen`] / metrics[`${k}_real`];
     }
-    // 2. Fréchet distance on evaluator features over captions of the training split.
-    const order = shuffled(items.length, new Rng(E.seed));
-    const fidItems = order.slice(0, fidImages).map((i) => items[i]);
-    const floorItems = order.slice(fidImages, 2 * fidImages).map((i) => items[i]);
-    const features = async (px: Float32Array, n: number) => (await clip.embedImages(px, n)).features;
-    const realPx = async (its: readonly EmojiItem[]) => pixelBatch(await loadPixels(its), its.map((_, i) => i)).data as Float32Array;
-    const realF = await features(await realPx(fidItems), fidItems.length);
-    const genF = await features(await generate(fidItems.map((it) => it.caption), E.seed + 100_000), fidItems.length);
-    metrics.fid = frechetDistance(rows(genF.data, genF.dim), rows(realF.data, realF.dim));
-    const floorF = await features(await realPx(floorItems), floorItems.length);
-    metrics.fid_real_floor = frechetDistance(rows(floorF.data, floorF.dim), rows(realF.data, realF.dim));
+    // 2. Fréchet distance on evaluator features over captions of the training split, and the same
+    //    distance between two disjoint real sets as the floor.
+    if (fidImages > 0) {
+      const order = shuffled(items.length, new Rng(E.seed));
+      const fidItems = order.slice(0, fidImages).map((i) => items[i]);
+      const floorItems = order.slice(fidImages, 2 * fidImages).map((i) => items[i]);
+      const real = await realPx(fidItems);
+      metrics.fid = await featureFrechet(clip, await generate(fidItems.map((it) => it.caption), E.seed + 100_000), fidImages, real, fidImages);
+      metrics.fid_real_floor = await featureFrechet(clip, await realPx(floorItems), fidImages, real, fidImages);
+    }
     metrics.seconds_per_image = (performance.now() - t0) / 1000 / generated;
 
     // 3. The sample sheet: per category, a few captions, each generated image beside the real one.
     if (opts.docsDir) {
       const sheet = sampleSheetItems(items, E.gridPerCategory, new Rng(E.seed + 7));
       const gen = await generate(sheet.map((it) => it.caption), E.seed + 200_000);
-      const real = await realPx(sheet);
-      const per = 3 * 64 * 64;
+      const realSheet = await realPx(sheet);
       const tiles = new Float32Array(2 * sheet.length * per);
       sheet.forEach((_, i) => {
         tiles.set(gen.subarray(i * per, (i + 1) * per), 2 * i * per);
-        tiles.set(real.subarray(i * per, (i + 1) * per), (2 * i + 1) * per);
+        tiles.set(realSheet.subarray(i * per, (i + 1) * per), (2 * i + 1) * per);
       });
       mkdirSync(opts.docsDir, { recursive: true });
-      writeFileSync(join(opts.docsDir, 'samples.png'), gridPng(tiles, 2 * sheet.length, 64, 2 * E.gridPerCategory));
+      writeFileSync(join(opts.docsDir, 'samples.png'), gridPng(tiles, 2 * sheet.length, vae.config.resolution, 2 * E.gridPerCategory));
       writeFileSync(join(opts.docsDir, 'samples.txt'), sampleSheetLegend(sheet, E.gridPerCategory));
       log(`[t2i] wrote ${join(opts.docsDir, 'samples.png')} (rows: categories; pairs: generated, real)`);
     }
     if (opts.record) recordMetrics(opts.packDir, 'unet', Object.fromEntries(Object.entries(metrics).map(([k, v]) => [`t2i_${k}`, v])));
+    metrics.guidance = E.guidance;
     return {
       component: 'unet',
       metrics,
       notes: {
         clipT_ratio: 'CLIP-T of generated / real images (target ≥ 0.5)',
         top5_ratio: 'image→caption top-5 retrieval, generated / real (target ≥ 0.5)',
-        fid: `Fréchet distance of evaluator features, ${fidImages} generated vs real`,
+        fid: `Fréchet distance of evaluator features, ${fidImages} generated vs real (guidance ${E.guidance}, ${E.steps} ${E.sampler} steps)`,
         fid_real_floor: 'the same distance between two disjoint real sets',
       },
     };
   } finally {
     await Promise.all([pipe.release(), vae.release(), clip.release()]);
   }
-};
+}
 
 function shuffled(n: number, rng: Rng): number[] {
   const p = Array.from({ length: n }, (_, i) => i);

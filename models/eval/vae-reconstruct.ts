@@ -1,7 +1,7 @@
 // Images → posterior means → reconstructions through the VAE, batch by batch (static shapes: the
 // last batch repeats its final image and the extra outputs are dropped). Shared by training-time
 // checks and the evaluation.
-import { type Tensor, toOnnxBytes } from '../../ml/index.ts';
+import { type Session, type Tensor, toOnnxBytes } from '../../ml/index.ts';
 import { nodeBackend } from '../../ml/session/node.ts';
 import { pixelBatch, type PixelStore } from '../data/pixels.ts';
 import { buildVaeReconstruct, type VaeConfig } from '../diffusion/vae.ts';
@@ -16,20 +16,32 @@ export interface Reconstructions {
   n: number;
 }
 
-export async function reconstruct(config: VaeConfig, weights: Record<string, Tensor>, store: PixelStore, indices: readonly number[], threads = 1, batch = 16): Promise<Reconstructions> {
-  const { graph, params } = buildVaeReconstruct(config, batch);
-  const feeds = Object.fromEntries(params.names().map((k) => [k, weights[k]]));
-  const session = await nodeBackend.create(toOnnxBytes(graph), { threads });
-  const n = indices.length;
-  const px = config.imageChannels * config.resolution ** 2;
-  const input = new Float32Array(n * px);
-  const output = new Float32Array(n * px);
-  let mean = new Float32Array(0);
-  try {
+/** One session of the reconstruct graph, fed whatever weights each call brings (they change in training). */
+export class VaeReconstructor {
+  private constructor(
+    readonly config: VaeConfig,
+    readonly batch: number,
+    private readonly names: readonly string[],
+    private readonly session: Session,
+  ) {}
+
+  static async create(config: VaeConfig, threads = 1, batch = 16): Promise<VaeReconstructor> {
+    const { graph, params } = buildVaeReconstruct(config, batch);
+    return new VaeReconstructor(config, batch, params.names(), await nodeBackend.create(toOnnxBytes(graph), { threads }));
+  }
+
+  async run(weights: Record<string, Tensor>, store: PixelStore, indices: readonly number[]): Promise<Reconstructions> {
+    const { config, batch } = this;
+    const feeds = Object.fromEntries(this.names.map((k) => [k, weights[k]]));
+    const n = indices.length;
+    const px = config.imageChannels * config.resolution ** 2;
+    const input = new Float32Array(n * px);
+    const output = new Float32Array(n * px);
+    let mean = new Float32Array(0);
     for (let i = 0; i < n; i += batch) {
       const idx = Array.from({ length: batch }, (_, k) => indices[Math.min(i + k, n - 1)]);
       const x = pixelBatch(store, idx);
-      const out = await session.run({ ...feeds, image: x }, ['mean', 'image_out']);
+      const out = await this.session.run({ ...feeds, image: x }, ['mean', 'image_out']);
       const valid = Math.min(batch, n - i);
       const per = out.mean.data.length / batch;
       if (!mean.length) mean = new Float32Array(n * per);
@@ -37,10 +49,22 @@ export async function reconstruct(config: VaeConfig, weights: Record<string, Ten
       output.set((out.image_out.data as Float32Array).subarray(0, valid * px), i * px);
       mean.set((out.mean.data as Float32Array).subarray(0, valid * per), i * per);
     }
-  } finally {
-    await session.release();
+    return { input, output, mean, n };
   }
-  return { input, output, mean, n };
+
+  release(): Promise<void> {
+    return this.session.release();
+  }
+}
+
+/** A one-off reconstruction (a session for the call). */
+export async function reconstruct(config: VaeConfig, weights: Record<string, Tensor>, store: PixelStore, indices: readonly number[], threads = 1, batch = 16): Promise<Reconstructions> {
+  const r = await VaeReconstructor.create(config, threads, batch);
+  try {
+    return await r.run(weights, store, indices);
+  } finally {
+    await r.release();
+  }
 }
 
 /** 1/std of all latent elements (the latent-diffusion scaling convention). */

@@ -2,13 +2,13 @@
 // of the 30 held-out concepts (both styles, all skin tones: never seen in training), per style,
 // and on a spread sample of training images for comparison. With docsDir it also writes
 // vae-reconstructions.png: held-out originals (odd rows) above their reconstructions (even rows).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadEmojiDataset } from '../data/emoji.ts';
 import { loadPixels } from '../data/pixels.ts';
 import { VAE_KIND, vaeConfigSchema, vaeWeightShapes } from '../diffusion/vae.ts';
 import { loadPack } from '../pack/load.ts';
-import { recordMetrics } from '../pack/write.ts';
+import { fileFetchBytes, recordMetrics } from '../pack/write.ts';
 import { mean, psnrPerImage, ssimPerImage } from './image-metrics.ts';
 import type { EvalFn } from './options.ts';
 import { gridPng } from './png-grid.ts';
@@ -19,7 +19,7 @@ const SHEET = { columns: 10, pairs: 3 };
 
 export const evaluate: EvalFn = async (opts) => {
   const log = opts.log ?? (() => {});
-  const pack = await loadPack(async (f) => new Uint8Array(readFileSync(join(opts.packDir, f))), {
+  const pack = await loadPack(fileFetchBytes(opts.packDir), {
     architectures: { [VAE_KIND]: vaeWeightShapes },
     components: ['vae'],
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Embedded } from './embed.ts';
-import { type Embeds, evaluateRetrieval } from './evaluate.ts';
+import { type Embeds, evaluateRetrieval, matchedVersusOther } from './evaluate.ts';
+import { rows } from './metrics.ts';
 
 // A stand-in evaluator with known geometry: an image's "pixels" are its concept number, a caption's
 // ids are [concept]; both embed to one-hot vectors, except that style b's images of concepts ≥ 6
@@ -31,5 +32,16 @@ describe('evaluateRetrieval', () => {
     expect(m.imageToCaptionTop1_b).toBeCloseTo(0.6, 12);
     expect(m.clipTReal_b).toBeCloseTo(0.6, 12);
     expect(m.clipIStyles_a_b).toBeCloseTo(0.6, 12);
+  });
+});
+
+describe('matchedVersusOther', () => {
+  it('averages matched pairs and mismatched pairs separately', () => {
+    const a = rows([1, 0, 0, 1, 1, 1], 2);
+    const b = rows([1, 0, 0, 1, 1, 0], 2);
+    // Matched: 1, 1, √½. Others: (a0,b1)=0, (a0,b2)=1, (a1,b0)=0, (a1,b2)=0, (a2,b0)=√½, (a2,b1)=√½.
+    const r = matchedVersusOther(a, b);
+    expect(r.matched).toBeCloseTo((2 + Math.SQRT1_2) / 3, 12);
+    expect(r.other).toBeCloseTo((1 + Math.SQRT2) / 6, 12);
   });
 });

@@ -3,7 +3,7 @@
 // image↔own-caption cosine (CLIP-T of real images); across styles, the mean cosine between the
 // two styles' images of one concept (CLIP-I as a sanity figure: same concept, different artist).
 import type { Embedded } from './embed.ts';
-import { clipT, pairedCosine, topKAccuracy } from './metrics.ts';
+import { clipT, cosineMatrix, pairedCosine, type Rows, topKAccuracy } from './metrics.ts';
 import type { RetrievalItem } from './retrieval-set.ts';
 
 /** What evaluating needs of a trained evaluator (ClipEmbedder fits it). */
@@ -38,4 +38,18 @@ export async function evaluateRetrieval<T extends RetrievalItem>(model: Embeds, 
   for (let i = 0; i < styles.length; i++)
     for (let j = i + 1; j < styles.length; j++) out[`clipIStyles_${styles[i]}_${styles[j]}`] = pairedCosine(images[styles[i]], images[styles[j]]);
   return out;
+}
+
+/**
+ * Row i of a and row i of b show one concept (e.g. its two styles): the mean cosine of those
+ * matched pairs beside the mean over mismatched pairs (i ≠ j). The gap is what CLIP-I can resolve;
+ * on concepts the evaluator never saw it says how far its features generalize.
+ */
+export function matchedVersusOther(a: Rows, b: Rows): { matched: number; other: number } {
+  if (a.rows !== b.rows || a.rows < 2) throw new Error(`matchedVersusOther: needs two sets of the same ≥ 2 rows, got ${a.rows} and ${b.rows}`);
+  const m = cosineMatrix(a, b);
+  const n = a.rows;
+  let other = 0;
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j) other += m[i * n + j];
+  return { matched: pairedCosine(a, b), other: other / (n * (n - 1)) };
 }

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { f32, GraphBuilder, Linear, Params, readSafetensors, type Tensor, writeSafetensors } from '../../ml/index.ts';
 import { buildTokenizerConfig } from '../text/tokenizer.ts';
 import { fromHalfBits, toFloat16, toFloat32, toHalfBits } from './half.ts';
-import { type FetchBytes, loadPack, PackError, sha256Hex, type TensorSpec } from './load.ts';
+import { type FetchBytes, httpFetchBytes, loadPack, PackError, sha256Hex, type TensorSpec } from './load.ts';
 import type { Manifest } from './manifest.ts';
 import { paramShapes } from './spec.ts';
 import { exportComponent, readManifest, recordMetrics } from './write.ts';
@@ -142,5 +142,19 @@ describe('exportComponent', () => {
     await exportComponent({ dir, component: 'vae', tensors: weights(), architecture: arch, dtype: 'float16', base });
     expect(readManifest(dir)!.components.vae!.metrics).toEqual({ psnr: 30 });
     expect(() => recordMetrics(dir, 'unet', { x: 1 })).toThrow(/no component unet/);
+  });
+});
+
+describe('httpFetchBytes', () => {
+  it('resolves files against the pack URL and turns HTTP errors into rejections', async () => {
+    const seen: string[] = [];
+    const fake = (async (url: URL) => {
+      seen.push(url.toString());
+      return url.pathname.endsWith('manifest.json') ? new Response(new Uint8Array([1, 2])) : new Response('no', { status: 404 });
+    }) as unknown as typeof fetch;
+    const get = httpFetchBytes('https://example.org/models/emoji-diffusion', fake);
+    expect(Array.from(await get('manifest.json'))).toEqual([1, 2]);
+    await expect(get('vae.safetensors')).rejects.toThrow(/HTTP 404 for vae.safetensors/);
+    expect(seen[0]).toBe('https://example.org/models/emoji-diffusion/manifest.json');
   });
 });

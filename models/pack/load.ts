@@ -9,6 +9,16 @@ import { COMPONENTS, type ComponentEntry, type ComponentName, type Manifest, man
 /** Reads a file of the pack by name ('manifest.json', 'vae.safetensors'); rejects when absent. */
 export type FetchBytes = (file: string) => Promise<Uint8Array>;
 
+/** Pack files over HTTP(S) relative to the pack folder's URL (the browser's way; fetch is injectable). */
+export function httpFetchBytes(baseUrl: string | URL, fetchFn: typeof fetch = fetch): FetchBytes {
+  const base = new URL(baseUrl.toString().endsWith('/') ? baseUrl : `${baseUrl}/`);
+  return async (file) => {
+    const res = await fetchFn(new URL(file, base));
+    if (!res.ok) throw new Error(`HTTP ${res.status} for ${file}`);
+    return new Uint8Array(await res.arrayBuffer());
+  };
+}
+
 /** The weight tensors an architecture needs, name → shape, computed from its config. */
 export type TensorSpec = (architecture: ComponentEntry['architecture']) => Record<string, readonly number[]>;
 

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Tensor, writeSafetensors } from '../../ml/index.ts';
 import { toFloat16 } from './half.ts';
-import { parseManifest, sha256Hex } from './load.ts';
+import { type FetchBytes, parseManifest, sha256Hex } from './load.ts';
 import { type ComponentEntry, type ComponentName, type Manifest, manifestSchema } from './manifest.ts';
 
 /** The built-in pack's folder in the repository. */
@@ -15,6 +15,11 @@ export const EMOJI_PACK_DIR = join(dirname(fileURLToPath(import.meta.url)), '..'
 
 /** File names on disk are kebab-case: textEncoder → text-encoder.safetensors. */
 export const weightsFileName = (c: ComponentName) => `${c.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)}.safetensors`;
+
+/** Pack files from a folder on disk (Node's way to feed loadPack). */
+export function fileFetchBytes(dir: string): FetchBytes {
+  return async (file) => new Uint8Array(readFileSync(join(dir, file)));
+}
 
 export function readManifest(dir: string): Manifest | null {
   const file = join(dir, 'manifest.json');

@@ -52,16 +52,18 @@ export function parseTrainArgs(argv: string[]) {
   });
   if (values.help || positionals.length !== 1) return null;
   const num = (s: string | undefined) => (s === undefined ? undefined : Number(s));
+  // A smoke run must never replace a real checkpoint or the shipped pack, so its defaults differ.
+  const smoke = values.smoke ?? false;
   const options = trainOptionsSchema.parse({
     steps: num(values.steps),
     batch: num(values.batch),
     lr: num(values.lr),
     threads: num(values.threads),
     resume: values.resume ?? false,
-    checkpoints: values.checkpoints ?? join(cacheRoot(), 'checkpoints'),
-    out: values.out ?? EMOJI_PACK_DIR,
+    checkpoints: values.checkpoints ?? join(cacheRoot(), smoke ? 'smoke-checkpoints' : 'checkpoints'),
+    out: values.out ?? (smoke ? join(cacheRoot(), 'smoke-pack') : EMOJI_PACK_DIR),
     checkpointEvery: num(values['checkpoint-every']),
-    smoke: values.smoke ?? false,
+    smoke,
     noExport: values['no-export'] ?? false,
   });
   return { model: positionals[0], options };

@@ -17,7 +17,7 @@ export interface DenoiserExport {
   ema: Record<string, Float32Array>;
   step: number;
   wallTimeSeconds: number;
-  options: { batch: number; lr: number; threads: number; seed: number; captionDropout: number; emaDecay: number; warmup: number; steps: number };
+  options: { batch: number; lr: number; threads: number; seed: number; captionDropout: number; minSnrGamma: number; emaDecay: number; warmup: number; steps: number };
   data: { description: string };
   tokenizer: TokenizerConfig;
   schedule: Partial<ScheduleConfig>;
@@ -40,6 +40,7 @@ export async function exportDenoiser(e: DenoiserExport): Promise<{ text: Compone
     seed: e.options.seed,
     notes:
       `joint text encoder + UNet, ε-prediction, scaled-linear DDPM schedule (1000 steps), caption dropout ${e.options.captionDropout}, ` +
+      `min-SNR-${e.options.minSnrGamma} loss weights, ` +
       `warmup ${e.options.warmup} + cosine over ${e.options.steps} steps, grad-norm clip 1, EMA ${e.options.emaDecay} (exported)`,
   };
   const targets = unetLoraTargets(e.config);

@@ -1,7 +1,7 @@
 // Latent-diffusion training of the text encoder and the UNet, jointly: held-in emoji of both
 // styles, encoded once by the pack's trained VAE (latents.ts); per step a fresh latent draw, a
 // uniform random timestep, Gaussian noise, 10% of captions dropped to the empty prompt (so the one
-// model also predicts unconditionally: classifier-free guidance), MSE on ε. AdamW with warmup +
+// model also predicts unconditionally: classifier-free guidance), MSE on ε with min-SNR weights. AdamW with warmup +
 // cosine, global-norm clipping, and an EMA of the weights, which is what gets exported.
 import { f32, i64, type Tensor, Trainer, warmupCosine } from '../../ml/index.ts';
 import { nodeBackend } from '../../ml/session/node.ts';
@@ -14,9 +14,13 @@ import { EmaOptimizer } from './ema-optimizer.ts';
 import { startRun, trainLoop } from './loop.ts';
 import type { TrainFn } from './options.ts';
 
-/** Measured: ~0.55 s/step at batch 32 on one onnxruntime thread (3.6 M UNet + 0.8 M text weights). */
+/**
+ * Sized for the pack's budget (≤ ~75 min of one core): measured ~0.55 s/step at batch 32 on one
+ * onnxruntime thread on an otherwise quiet 2-core machine (3.6 M UNet + 0.8 M text-encoder weights),
+ * so 7,000 steps (224k examples, ~30 epochs) take ~65 min.
+ */
 export const DENOISER_DEFAULTS = {
-  steps: 6000,
+  steps: 7000,
   batch: 32,
   lr: 4e-4,
   warmup: 300,
@@ -24,6 +28,11 @@ export const DENOISER_DEFAULTS = {
   weightDecay: 0.01,
   clipNorm: 1,
   captionDropout: 0.1,
+  /**
+   * Min-SNR-γ loss weighting (Hang et al. 2023): an example at timestep t weighs min(SNR_t, γ)/SNR_t,
+   * so the many nearly-clean timesteps stop dominating the gradient; reported to converge ~3× faster.
+   */
+  minSnrGamma: 5,
   emaDecay: 0.999,
   checkpointEvery: 250,
   /** Export the EMA weights into the pack every this many steps, so evaluation can start early. */
@@ -61,7 +70,7 @@ export const train: TrainFn = async (opts) => {
     text: { vocabSize: data.tokenizer.vocabSize, maxLength: data.tokenizer.maxLength, ...textArch },
     unet: { ...unetArch, contextDim: textArch.dim, heads: textArch.heads, latentSize: data.latentSide, latentChannels: data.latentChannels, timesteps: D.schedule.steps },
   });
-  const hyper = { batch, lr, warmup, minLrRatio: D.minLrRatio, weightDecay: D.weightDecay, clipNorm: D.clipNorm, captionDropout: D.captionDropout, emaDecay: D.emaDecay, steps };
+  const hyper = { batch, lr, warmup, minLrRatio: D.minLrRatio, weightDecay: D.weightDecay, clipNorm: D.clipNorm, captionDropout: D.captionDropout, minSnrGamma: D.minSnrGamma, emaDecay: D.emaDecay, steps };
   const settings = { config, schedule: D.schedule, data: data.key, ...hyper, smoke: opts.smoke };
   const run = startRun('denoiser', opts, settings);
 
@@ -78,10 +87,10 @@ export const train: TrainFn = async (opts) => {
   const exportEvery = opts.smoke ? steps : D.exportEvery;
   const doExport = (step: number, wallTimeSeconds: number) =>
     exportDenoiser({ dir: opts.out, config, ema: optimizer.average(), step, wallTimeSeconds, options: { ...hyper, threads: opts.threads, seed }, data, tokenizer: data.tokenizer.config, schedule: D.schedule });
-  // A fixed batch (step −1's draw) scored at each checkpoint: a steadier curve than the training loss.
   const [wallStart, priorWall] = [performance.now(), run.checkpoint?.state.wallTimeSeconds ?? 0];
   const wall = () => priorWall + (performance.now() - wallStart) / 1000;
-  const probe = makeBatch(data, sampler.indices(0), config, schedule, 0, seed, -1);
+  // A fixed batch (step −1's draw, plain MSE) scored at each checkpoint: a steadier curve than the training loss.
+  const probe = makeBatch(data, sampler.indices(0), config, schedule, { dropout: 0, minSnrGamma: null }, seed, -1);
   try {
     const result = await trainLoop({
       model: 'denoiser',
@@ -92,7 +101,7 @@ export const train: TrainFn = async (opts) => {
       totalSteps: steps,
       seed,
       settings,
-      batch: (step) => makeBatch(data, sampler.indices(step), config, schedule, D.captionDropout, seed, step),
+      batch: (step) => makeBatch(data, sampler.indices(step), config, schedule, { dropout: D.captionDropout, minSnrGamma: D.minSnrGamma }, seed, step),
       checkpointEvery: opts.checkpointEvery ?? (opts.smoke ? SMOKE.checkpointEvery : D.checkpointEvery),
       opts,
       evaluate: async (t) => {
@@ -114,7 +123,15 @@ export const train: TrainFn = async (opts) => {
  * One batch, a pure function of (seed, step): ids (some dropped to the empty prompt), the noisy
  * latents at random timesteps and the noise to predict.
  */
-export function makeBatch(data: DenoiserData, indices: readonly number[], config: DiffusionConfig, schedule: ReturnType<typeof noiseSchedule>, dropout: number, seed: number, step: number): Record<string, Tensor> {
+export function makeBatch(
+  data: DenoiserData,
+  indices: readonly number[],
+  config: DiffusionConfig,
+  schedule: ReturnType<typeof noiseSchedule>,
+  { dropout, minSnrGamma }: { dropout: number; minSnrGamma: number | null },
+  seed: number,
+  step: number,
+): Record<string, Tensor> {
   const rng = stepRng(seed, step, 7);
   const batch = indices.length;
   const size = data.latentChannels * data.latentSide * data.latentSide;
@@ -124,17 +141,21 @@ export function makeBatch(data: DenoiserData, indices: readonly number[], config
   const noisy = new Float32Array(batch * size);
   const ids = new Array<number>(batch * L);
   const ts = new Array<number>(batch);
+  const weights = new Float32Array(batch).fill(1);
   indices.forEach((idx, k) => {
     data.sample(idx, rng, x0, 0);
     const t = (ts[k] = rng.int(schedule.steps));
     const eps = noise.subarray(k * size, (k + 1) * size);
     for (let i = 0; i < size; i++) eps[i] = rng.normal();
-    addNoise(x0, eps, alphaBar(schedule, t), noisy.subarray(k * size, (k + 1) * size));
+    const ab = alphaBar(schedule, t);
+    addNoise(x0, eps, ab, noisy.subarray(k * size, (k + 1) * size));
+    const snr = ab / (1 - ab);
+    if (minSnrGamma !== null) weights[k] = Math.min(snr, minSnrGamma) / snr;
     const row = rng.next() < dropout ? data.emptyIds : data.ids[idx];
     for (let j = 0; j < L; j++) ids[k * L + j] = row[j];
   });
   const shape = [batch, data.latentChannels, data.latentSide, data.latentSide];
-  return { ids: i64([batch, L], ids), noisy: f32(shape, noisy), timesteps: i64([batch], ts), noise: f32(shape, noise) };
+  return { ids: i64([batch, L], ids), noisy: f32(shape, noisy), timesteps: i64([batch], ts), noise: f32(shape, noise), weights: f32([batch, 1, 1, 1], weights) };
 }
 
 const countOf = (p: { names(): string[]; get(n: string): { init: Tensor } }, prefix: string) =>

@@ -6,9 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLIP_KIND, clipWeightShapes } from '../evaluator/architecture.ts';
-import { evaluateEvaluator } from '../eval/evaluator.eval.ts';
+import { evaluate } from '../eval/evaluator.eval.ts';
 import { loadPack } from '../pack/load.ts';
-import { recordMetrics } from '../pack/write.ts';
 import { train } from './evaluator.train.ts';
 import { trainOptionsSchema } from './options.ts';
 
@@ -50,13 +49,14 @@ describe('evaluator training (smoke)', () => {
     expect(pack.weights.evaluator!['text.tok.weight'].shape).toEqual([pack.manifest.tokenizer.vocab.length, 128]);
 
     // The evaluation script scores the shipped (float16) weights on the full 200-concept set.
-    const m = await evaluateEvaluator(join(dir, 'pack'));
+    const { metrics: m, component } = await evaluate({ packDir: join(dir, 'pack'), threads: 1, quick: false, record: true });
+    expect(component).toBe('evaluator');
     for (const style of ['twemoji', 'noto']) {
       expect(m[`imageToCaptionTop5_${style}`]).toBeGreaterThanOrEqual(m[`imageToCaptionTop1_${style}`]);
       expect(m[`imageToCaptionTop5_${style}`]).toBeLessThanOrEqual(1);
     }
     expect(Math.abs(m.clipIStyles_twemoji_noto)).toBeLessThanOrEqual(1);
-    recordMetrics(join(dir, 'pack'), 'evaluator', m);
+    expect(Math.abs(m.heldOutClipIStylesOther)).toBeLessThanOrEqual(1);
     const written = JSON.parse(readFileSync(join(dir, 'pack', 'manifest.json'), 'utf8')) as { components: { evaluator: { metrics: Record<string, number> } } };
     expect(written.components.evaluator.metrics.imageToCaptionTop5_noto).toBe(m.imageToCaptionTop5_noto);
   }, 180_000);

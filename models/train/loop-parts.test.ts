@@ -85,6 +85,11 @@ describe('train CLI', () => {
     expect(a.model).toBe('vae');
     expect(a.options).toMatchObject({ steps: 10, resume: true, smoke: true, threads: 1, checkpoints: '/tmp/x' });
     expect(parseTrainArgs([])).toBeNull();
+    // Smoke runs default away from the real checkpoints and the shipped pack.
+    const smoke = parseTrainArgs(['vae', '--smoke'])!.options;
+    expect(smoke.checkpoints).toMatch(/smoke-checkpoints$/);
+    expect(smoke.out).toMatch(/smoke-pack$/);
+    expect(parseTrainArgs(['vae'])!.options.out).toMatch(/public\/models\/emoji-diffusion$/);
     expect(() => parseTrainArgs(['vae', '--steps', '-3'])).toThrow();
   });
 });

@@ -46,5 +46,5 @@ describe('vae trainer (smoke)', () => {
     expect(pack.manifest.components.vae!.recipe!.steps).toBe(4);
     expect(pack.manifest.latent.scalingFactor).toBeGreaterThan(0);
     expect(pack.manifest.latent).toMatchObject({ channels: 4, height: 16, width: 16 });
-  }, 180_000);
+  }, 400_000);
 });

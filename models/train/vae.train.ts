@@ -6,9 +6,9 @@ import { Adam, type Tensor, Trainer, warmupCosine } from '../../ml/index.ts';
 import { nodeBackend } from '../../ml/session/node.ts';
 import { loadEmojiDataset } from '../data/emoji.ts';
 import { loadPixels, pixelBatch, type PixelStore } from '../data/pixels.ts';
-import { buildVaeTraining, latentSide, VAE_CONFIG, VAE_LOSS, type VaeConfig } from '../diffusion/vae.ts';
+import { buildVaeTraining, latentSide, VAE_CONFIG, VAE_LOSS } from '../diffusion/vae.ts';
 import { mean, psnrPerImage } from '../eval/image-metrics.ts';
-import { reconstruct, scalingFactor } from '../eval/vae-reconstruct.ts';
+import { scalingFactor, VaeReconstructor } from '../eval/vae-reconstruct.ts';
 import { emojiPackBase } from '../pack/emoji-pack.ts';
 import { exportComponent } from '../pack/write.ts';
 import { EpochSampler, stepNoise } from './batches.ts';
@@ -21,15 +21,10 @@ const EVAL_IMAGES = 32;
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
-/** 1/std of the posterior means over the first `count` images (the latent-diffusion convention). */
-export async function latentScale(config: VaeConfig, params: Record<string, Tensor>, store: PixelStore, count: number, threads: number): Promise<number> {
-  return scalingFactor((await reconstruct(config, params, store, range(count), threads)).mean);
-}
-
 /** Mean PSNR (dB) of reconstructions through the posterior mean. */
-export async function reconstructionPsnr(config: VaeConfig, params: Record<string, Tensor>, store: PixelStore, threads: number): Promise<number> {
-  const r = await reconstruct(config, params, store, range(store.items.length), threads);
-  return mean(psnrPerImage(r.output, r.input, r.n));
+async function reconstructionPsnr(r: VaeReconstructor, params: Record<string, Tensor>, store: PixelStore): Promise<number> {
+  const out = await r.run(params, store, range(store.items.length));
+  return mean(psnrPerImage(out.output, out.input, out.n));
 }
 
 export const train: TrainFn = async (opts) => {
@@ -61,6 +56,8 @@ export const train: TrainFn = async (opts) => {
     backend: nodeBackend,
     session: { threads: opts.threads },
   });
+  // One session for every check of the run (held-out PSNR at checkpoints, the scaling factor at the end).
+  const reconstructor = await VaeReconstructor.create(config, opts.threads, Math.min(16, heldStore.items.length));
   const sampler = new EpochSampler(items.length, batch, seed);
   const side = latentSide(config);
   try {
@@ -79,10 +76,12 @@ export const train: TrainFn = async (opts) => {
       }),
       checkpointEvery: opts.checkpointEvery ?? (opts.smoke ? SMOKE.checkpointEvery : VAE_DEFAULTS.checkpointEvery),
       opts,
-      evaluate: async (t) => ({ heldOutPsnr: await reconstructionPsnr(config, t.params, heldStore, opts.threads) }),
+      evaluate: async (t) => ({ heldOutPsnr: await reconstructionPsnr(reconstructor, t.params, heldStore) }),
     });
     if (result.interrupted || opts.noExport) return result;
-    const scalingFactor = await latentScale(config, trainer.params, store, Math.min(items.length, opts.smoke ? 8 : 2048), opts.threads);
+    // 1/std of the posterior means over training images (the latent-diffusion convention).
+    const scaleImages = Math.min(items.length, opts.smoke ? 8 : 2048);
+    const latentScale = scalingFactor((await reconstructor.run(trainer.params, store, range(scaleImages))).mean);
     const exported = await exportComponent({
       dir: opts.out,
       component: 'vae',
@@ -98,15 +97,16 @@ export const train: TrainFn = async (opts) => {
         threads: opts.threads,
         data: `emoji train split, both styles, ${items.length} images, 64×64 on white, [-1, 1]`,
         seed,
-        notes: `loss = L1 + ${VAE_LOSS.mseWeight}·MSE + ${VAE_LOSS.klWeight}·KL (means per pixel / latent element); reparameterized sample in training, posterior mean at inference; latent scaling factor 1/std of means over ${Math.min(items.length, 2048)} training images`,
+        notes: `loss = L1 + ${VAE_LOSS.mseWeight}·MSE + ${VAE_LOSS.klWeight}·KL (means per pixel / latent element); reparameterized sample in training, posterior mean at inference; latent scaling factor 1/std of means over ${scaleImages} training images`,
       },
       patch: (m) => {
-        m.latent = { channels: config.latentChannels, height: side, width: side, scalingFactor };
+        m.latent = { channels: config.latentChannels, height: side, width: side, scalingFactor: latentScale };
       },
     });
-    (opts.log ?? console.error)(`[vae] exported ${exported.weights} (${(exported.bytes / 1e6).toFixed(2)} MB) to ${opts.out}; latent scaling factor ${scalingFactor.toFixed(4)}`);
+    (opts.log ?? console.error)(`[vae] exported ${exported.weights} (${(exported.bytes / 1e6).toFixed(2)} MB) to ${opts.out}; latent scaling factor ${latentScale.toFixed(4)}`);
     return { ...result, exported };
   } finally {
     await trainer.release();
+    await reconstructor.release();
   }
 };
