@@ -2,10 +2,15 @@
 // and decoding by sharp (libvips), which reads PNG, JPEG and WebP alike.
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import type { Platform } from '../platform.ts';
 
-export function nodePlatform(baseDir = process.cwd()): Platform {
+// The app's static folder: graphs written in the browser name assets relative to it
+// ("samples/cat.png"), so the headless runtime looks there after the graph's own folder.
+const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
+
+export function nodePlatform(baseDir = process.cwd(), assetDirs: readonly string[] = [PUBLIC_DIR]): Platform {
   return {
     async readSource(source, signal) {
       if (source.startsWith('data:')) return dataUrlBytes(source);
@@ -14,8 +19,17 @@ export function nodePlatform(baseDir = process.cwd()): Platform {
         if (!res.ok) throw new Error(`HTTP ${res.status}`);
         return new Uint8Array(await res.arrayBuffer());
       }
-      const path = source.startsWith('file://') ? new URL(source).pathname : source;
-      return new Uint8Array(await readFile(isAbsolute(path) ? path : resolve(baseDir, path), { signal }));
+      const path = source.startsWith('file://') ? fileURLToPath(source) : source;
+      if (isAbsolute(path)) return new Uint8Array(await readFile(path, { signal }));
+      const tried = [baseDir, ...assetDirs].map((dir) => resolve(dir, path));
+      for (const candidate of tried) {
+        try {
+          return new Uint8Array(await readFile(candidate, { signal }));
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        }
+      }
+      throw new Error(`no file "${path}" (looked in ${tried.join(', ')})`);
     },
     async decodeImage(bytes) {
       const { data, info } = await sharp(bytes).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
