@@ -46,14 +46,15 @@ export function Canvas() {
   const drag = useRef({ seq: 0, members: new Map<string, string[]>() });
   const detail = useFlowStore((s) => detailAt(s.transform[2]));
   const container = useRef<HTMLDivElement>(null);
-  // While the view moves, the viewport gets its own compositor layer (a pan then moves pixels
-  // instead of repainting every node) and nodes stop taking hit tests. Set on the element
+  // While the view pans, the viewport gets its own compositor layer (a pan then moves pixels
+  // instead of repainting every node) and nodes stop taking hit tests. Not while zooming: a
+  // layer re-rasterized at every new scale costs more than repainting. Set on the element
   // directly: a React re-render per frame would cost more than it saves.
-  const onMoveStart = useCallback(() => container.current?.classList.add('moving'), []);
+  const onMoveStart = useCallback((e: MouseEvent | TouchEvent | null) => e?.type !== 'wheel' && container.current?.classList.add('moving'), []);
   const onMoveEnd = useCallback(() => container.current?.classList.remove('moving'), []);
 
   useEffect(() => {
-    if (fitRequest) requestAnimationFrame(() => void rf.fitView({ padding: 0.15, duration: 250 }));
+    if (fitRequest) requestAnimationFrame(() => void rf.fitView({ padding: 0.15 }));
   }, [fitRequest, rf]);
 
   const onNodesChange = useCallback(
@@ -189,6 +190,7 @@ export function Canvas() {
         onMoveEnd={onMoveEnd}
         onDrop={onDrop}
         onDragOver={onDragOver}
+        onlyRenderVisibleElements
         snapToGrid={snap}
         snapGrid={SNAP}
         fitView

@@ -17,6 +17,17 @@ type Size = { width: number; height: number };
 export function createFlowMapper(catalog: NodeCatalog) {
   const nodeCache = new WeakMap<GraphNode, { selected: boolean; size?: Size; out: WorkbenchFlowNode }>();
   const edgeCache = new WeakMap<GraphEdge, { selected: boolean; out: Edge }>();
+  // Groups are parsed out of the document on every call, so they are cached by content.
+  const frameCache = new Map<string, { key: string; out: FrameFlowNode }>();
+
+  const toFrame = (g: Group, selected: boolean): FrameFlowNode => {
+    const key = `${g.title}|${g.x}|${g.y}|${g.width}|${g.height}|${selected}`;
+    const hit = frameCache.get(g.id);
+    if (hit?.key === key) return hit.out;
+    const out: FrameFlowNode = { id: g.id, type: 'frame', position: { x: g.x, y: g.y }, width: g.width, height: g.height, data: { group: g }, selected, zIndex: -1 };
+    frameCache.set(g.id, { key, out });
+    return out;
+  };
 
   const toNode = (n: GraphNode, selected: boolean, size: Size | undefined): WorkbenchFlowNode => {
     const hit = nodeCache.get(n);
@@ -42,16 +53,7 @@ export function createFlowMapper(catalog: NodeCatalog) {
     const selEdges = new Set(selection.edges);
     const selGroups = new Set(selection.groups);
     // Frames first, so they draw beneath the nodes they hold.
-    const frames: FrameFlowNode[] = groupsOf(doc).map((g) => ({
-      id: g.id,
-      type: 'frame',
-      position: { x: g.x, y: g.y },
-      width: g.width,
-      height: g.height,
-      data: { group: g },
-      selected: selGroups.has(g.id),
-      zIndex: -1,
-    }));
+    const frames = groupsOf(doc).map((g) => toFrame(g, selGroups.has(g.id)));
     return {
       nodes: [...frames, ...doc.nodes.map((n) => toNode(n, selNodes.has(n.id), measured.get(n.id)))],
       edges: doc.edges.map((e) => toEdge(e, doc, selEdges.has(e.id))),

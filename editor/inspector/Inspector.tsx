@@ -88,7 +88,10 @@ function NodeInspector({ id }: { id: string }) {
 
 function GroupInspector({ id }: { id: string }) {
   const wb = useWorkbench();
-  const group = useDoc((s) => groupsOf(s.doc).find((g) => g.id === id));
+  // groupsOf parses afresh on every call, so it runs on the selected document, not in the
+  // selector (a selector must return the same value for the same state).
+  const doc = useDoc((s) => s.doc);
+  const group = useMemo(() => groupsOf(doc).find((g) => g.id === id), [doc, id]);
   if (!group) return null;
   return (
     <div className="inspector" data-testid="inspector">

@@ -17,7 +17,7 @@ export function Toolbar({ openFile }: { openFile(): void }) {
   return (
     <header className="toolbar" data-testid="toolbar">
       <div className="brand">
-        <span className="logo">◆</span> Personalize Workbench
+        <span className="logo">◆</span> <span className="brand-name">Personalize Workbench</span>
       </div>
       <span className="graph-title" title="Graph title (edit it in the panel on the right)">{title || 'Untitled graph'}</span>
       <nav className="group">

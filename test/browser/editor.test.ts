@@ -48,8 +48,8 @@ describe.skipIf(skip).sequential('editor in Chromium', () => {
     await page.getByTestId('run').click();
     await runFinished(page);
     expect(await statuses(page, EXAMPLE)).toEqual(Object.fromEntries(EXAMPLE.map((id) => [id, 'done'])));
-    await expect(node(page, 'preview').getByTestId('result-image').count()).resolves.toBe(1);
-    await expect(node(page, 'save').getByTestId('download-file').count()).resolves.toBe(4);
+    await expect.poll(() => node(page, 'preview').getByTestId('result-image').count()).toBe(1);
+    await expect.poll(() => node(page, 'save').getByTestId('download-file').count()).toBe(4);
     await screenshot(page, '02-run');
     expect(log.filter((l) => !/favicon/.test(l))).toEqual([]);
   });
@@ -78,7 +78,7 @@ describe.skipIf(skip).sequential('editor in Chromium', () => {
 
   it('builds a graph from the palette and refuses a wrong wire with the reason', async () => {
     await page.getByRole('button', { name: 'New' }).click();
-    await expect(nodes(page).count()).resolves.toBe(0);
+    await expect.poll(() => nodes(page).count()).toBe(0);
     const pane = (await page.locator('.react-flow__pane').boundingBox())!;
     const add = async (x: number, y: number, query: string) => {
       await page.mouse.dblclick(pane.x + x, pane.y + y);
@@ -88,30 +88,55 @@ describe.skipIf(skip).sequential('editor in Chromium', () => {
     await add(80, 80, 'noise');
     await add(80, 420, 'text prompt');
     await add(520, 120, 'preview');
-    await expect(nodes(page).count()).resolves.toBe(3);
+    await expect.poll(() => nodes(page).count()).toBe(3);
     await screenshot(page, '05-palette');
 
     await dragWire(page, handle(page, 'text-prompt-1', 'prompt', 'source'), handle(page, 'preview-1', 'images', 'target'));
     await page.getByTestId('wire-reason').waitFor();
     await screenshot(page, '06-wrong-wire');
     await page.mouse.up();
-    await expect(page.getByTestId('toast').filter({ hasText: 'Preview · images takes image, but Text Prompt · prompt gives prompt' }).count()).resolves.toBe(1);
+    await expect.poll(() => page.getByTestId('toast').filter({ hasText: 'Preview · images takes image, but Text Prompt · prompt gives prompt' }).count()).toBe(1);
     expect(await edges(page).count()).toBe(0);
 
     await dragWire(page, handle(page, 'seed-noise-1', 'image', 'source'), handle(page, 'preview-1', 'images', 'target'));
     await page.mouse.up();
-    await expect(edges(page).count()).resolves.toBe(1);
+    await expect.poll(() => edges(page).count()).toBe(1);
 
     // A wire dropped on empty canvas opens the palette with only the nodes that take it.
     await dragWire(page, handle(page, 'seed-noise-1', 'image', 'source'), { x: pane.x + 520, y: pane.y + 520 });
     await page.mouse.up();
     await page.getByTestId('palette').waitFor();
-    await expect(page.locator('[data-testid^="palette-item-"]').count()).resolves.toBe(4);
+    await expect.poll(() => page.locator('[data-testid^="palette-item-"]').count()).toBe(4);
     await screenshot(page, '07-wire-to-palette');
     await page.getByTestId('palette-search').fill('blend');
     await page.keyboard.press('Enter');
-    await expect(edges(page).count()).resolves.toBe(2);
-    await expect(page.locator('.react-flow__edge[data-id="seed-noise-1.image->blend-1.a"]').count()).resolves.toBe(1);
+    await expect.poll(() => edges(page).count()).toBe(2);
+    await expect.poll(() => page.locator('.react-flow__edge[data-id="seed-noise-1.image->blend-1.a"]').count()).toBe(1);
+  });
+
+  it('duplicates, groups, undoes, and shows the framework overlay and the method panel', async () => {
+    await node(page, 'seed-noise-1').locator('header').click();
+    await page.keyboard.press('Control+d');
+    await expect.poll(() => nodes(page).count()).toBe(5);
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => nodes(page).count()).toBe(4);
+    await page.keyboard.press('Control+a');
+    await page.keyboard.press('Control+g');
+    await expect.poll(() => page.locator('.react-flow__node-frame').count()).toBe(1);
+    await page.keyboard.press('l');
+    await expect.poll(() => page.getByTestId('framework-tags').count()).toBe(4);
+    await expect(node(page, 'seed-noise-1').getByTestId('framework-tags').innerText()).resolves.toMatch(/space: noise/);
+    await page.getByTestId('tab-method').click();
+    await expect(page.getByTestId('method-name').innerText()).resolves.toBe('Not a personalization method yet');
+    await screenshot(page, '08-framework-overlay');
+    await page.keyboard.press('?');
+    await page.getByTestId('dialog-shortcuts').waitFor();
+    await screenshot(page, '09-shortcuts');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('l');
+    await page.getByTestId('tab-inspector').click();
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => page.locator('.react-flow__node-frame').count()).toBe(0);
   });
 
   it('shows progress on a long node and runs up to a node past a half-built branch', async () => {
@@ -121,11 +146,11 @@ describe.skipIf(skip).sequential('editor in Chromium', () => {
     await node(page, 'preview-1').locator('header').click();
     await page.getByTestId('inspector-run-to').click();
     await node(page, 'seed-noise-1').getByTestId('progress').waitFor({ timeout: 30_000 });
-    await screenshot(page, '08-progress');
+    await screenshot(page, '10-progress');
     await runFinished(page, 90_000);
     expect(await statuses(page, ['seed-noise-1', 'preview-1'])).toEqual({ 'seed-noise-1': 'done', 'preview-1': 'done' });
-    await expect(node(page, 'preview-1').getByTestId('result-image').count()).resolves.toBe(1);
-    await screenshot(page, '09-run-to');
+    await expect.poll(() => node(page, 'preview-1').getByTestId('result-image').count()).toBe(1);
+    await screenshot(page, '11-run-to');
   });
 
   it('restores the graph from the autosave after a reload', async () => {
@@ -135,7 +160,7 @@ describe.skipIf(skip).sequential('editor in Chromium', () => {
     const ids = await nodes(page).evaluateAll((els) => els.map((e) => e.getAttribute('data-id')).sort());
     expect(ids).toEqual(['blend-1', 'preview-1', 'seed-noise-1', 'text-prompt-1']);
     expect(await edges(page).count()).toBe(2);
-    await screenshot(page, '10-reloaded');
+    await screenshot(page, '12-reloaded');
   });
 
   it('exports a PNG with the graph and reopens the graph when it is dropped back', async () => {
@@ -149,17 +174,17 @@ describe.skipIf(skip).sequential('editor in Chromium', () => {
     const png = new Uint8Array(await readFile(path));
 
     await page.getByRole('button', { name: 'New' }).click();
-    await expect(nodes(page).count()).resolves.toBe(0);
+    await expect.poll(() => nodes(page).count()).toBe(0);
     const pane = (await page.locator('.react-flow__pane').boundingBox())!;
     await dropFiles(page, [{ name: 'exported.png', mime: 'image/png', bytes: png }], { x: pane.x + 300, y: pane.y + 300 });
     await expect.poll(() => nodes(page).count()).toBe(6);
     expect(await edges(page).count()).toBe(6);
-    await screenshot(page, '11-png-reopened');
+    await screenshot(page, '13-png-reopened');
 
     // A picture without a graph becomes an Image Loader instead.
     const cat = new Uint8Array(await readFile(join(ROOT, 'public/samples/1f431.png')));
     await dropFiles(page, [{ name: 'cat.png', mime: 'image/png', bytes: cat }], { x: pane.x + 200, y: pane.y + 200 });
     await expect.poll(() => page.locator('[data-type="image-loader"]').count()).toBe(2);
-    await screenshot(page, '12-image-dropped');
+    await screenshot(page, '14-image-dropped');
   });
 });

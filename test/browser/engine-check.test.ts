@@ -1,4 +1,5 @@
-// End to end: the app page, served by Vite, runs the engine probe in a module Web Worker on
+// End to end: the app, served by Vite (dev server and production build), opens the editor on
+// its default example, and its About panel runs the engine probe in a module Web Worker on
 // onnxruntime-web with several wasm threads and shows gradients equal to their closed form.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -33,6 +34,10 @@ describe.skipIf(skip).each<ServeMode>(['dev', 'preview'])('app shell in Chromium
     page.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
 
     await page.goto(server.url);
+    await page.locator('.react-flow__node-workbench').first().waitFor();
+    expect(await page.locator('.react-flow__node-workbench').count()).toBeGreaterThan(0);
+    await page.getByTestId('about-button').click();
+    await expect(page.getByTestId('about').innerText()).resolves.toMatch(/Twemoji[\s\S]*CC-BY 4\.0/);
     const check = page.getByTestId('engine-check');
     await page
       .locator('[data-testid="engine-check"]:not([data-status="running"])')
