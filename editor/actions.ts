@@ -119,11 +119,13 @@ export function createActions(wb: Workbench) {
     },
 
     newGraph() {
+      wb.runs.reset();
       wb.doc.getState().replace('New graph', emptyDoc());
       wb.ui.setState({ selection: noSelection });
     },
 
     open(next: GraphDoc, label = 'Open') {
+      wb.runs.reset();
       wb.doc.getState().replace(label, next);
       wb.ui.setState((s) => ({ selection: noSelection, dialog: undefined, fitRequest: s.fitRequest + 1 }));
     },

@@ -1,5 +1,6 @@
 // The side effects a node may need, injected by the host (Node process, Node worker, browser
 // worker) so node code is the same everywhere and tests use the real platform.
+import type { Backend } from '../ml/session/session.ts';
 
 /** 8-bit RGBA pixels, row-major, straight (not premultiplied) alpha. */
 export interface RgbaImage {
@@ -13,6 +14,11 @@ export interface Platform {
   readSource(source: string, signal: AbortSignal): Promise<Uint8Array>;
   /** Decode PNG, JPEG or WebP bytes. */
   decodeImage(bytes: Uint8Array): Promise<RgbaImage>;
+  /**
+   * ONNX sessions for model nodes: onnxruntime-node in Node, onnxruntime-web in a browser worker.
+   * Injected by the host so node code never picks a runtime itself; absent where no model runs.
+   */
+  backend?: Backend;
 }
 
 /** A platform for nodes that touch no outside world; reading anything is an error that says so. */

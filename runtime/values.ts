@@ -19,21 +19,30 @@ export interface Latent {
 }
 export interface Embedding {
   kind: 'embedding';
+  /** [1, D]: one word embedding of the model's text encoder. */
   tensor: Tensor;
+  /** The placeholder it stands for in prompts (e.g. 'S*'), when it was learned for one. */
+  token?: string;
 }
 /** A reference, never the weights: each worker loads and caches sessions itself. */
 export interface ModelRef {
   kind: 'model';
+  /** Where the pack's files are: a folder path or URL, or 'files:' + JSON of file name → source. */
   pack: string;
+  /** LoRA files (sources) applied on top of the pack's denoiser, in order. */
   loras: { ref: string; scale: number }[];
 }
 export interface LoraWeights {
   kind: 'lora';
   tensors: Record<string, Tensor>;
+  /** What the adapters were made for (pack, denoiser hash, rank, alpha), as saved in the file. */
+  meta?: Record<string, string>;
 }
 export interface Prompt {
   kind: 'prompt';
   text: string;
+  /** Learned embeddings bound to placeholder slots of the text ('<s1>' → [1, D]). */
+  embeddings?: Record<string, Tensor>;
 }
 export interface Scalar {
   kind: 'scalar';
@@ -42,6 +51,8 @@ export interface Scalar {
 export interface Series {
   kind: 'series';
   values: number[];
+  /** A remark shown beside the curve, e.g. why an optimization stopped early or diverged. */
+  note?: string;
 }
 export interface Metrics {
   kind: 'metrics';

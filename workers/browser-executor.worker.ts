@@ -1,5 +1,6 @@
 // Web Worker entry: one node executor exposed over comlink, decoding with the browser.
 import { expose } from 'comlink';
+import { webBackend } from '../ml/session/web.ts';
 import { registry } from '../nodes/registry.ts';
 import { browserPlatform } from '../runtime/browser/index.ts';
 import type { Platform } from '../runtime/index.ts';
@@ -10,6 +11,7 @@ import { createExecutorApi } from '../runtime/worker-api.ts';
 const appBase = new URL(import.meta.env.BASE_URL, self.location.origin);
 const platform: Platform = {
   ...browserPlatform,
+  backend: webBackend,
   readSource: (source, signal) => browserPlatform.readSource(new URL(source, appBase).href, signal),
 };
 

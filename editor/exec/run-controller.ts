@@ -14,7 +14,7 @@ import {
   type RunHandle,
   type Runtime,
 } from '../../runtime/index.ts';
-import { invalidRun, reduceRun, withResult } from './exec-state.ts';
+import { idleExec, invalidRun, reduceRun, withResult } from './exec-state.ts';
 import type { ExecStore } from './exec-store.ts';
 import { previewsOf } from './previews.ts';
 
@@ -22,6 +22,8 @@ export interface RunController {
   /** Run the graph's outputs, or only what `target` needs. */
   run(target?: string): void;
   stop(): void;
+  /** Forget every result: another document was opened, and its node ids mean other nodes. */
+  reset(): void;
 }
 
 export interface RunControllerDeps {
@@ -79,6 +81,12 @@ export function createRunController({ runtime, registry, exec, getDoc, notify }:
     },
     stop() {
       current?.cancel();
+    },
+    reset() {
+      current?.cancel();
+      current = undefined;
+      shown.clear();
+      exec.setState(idleExec);
     },
   };
 }

@@ -21,6 +21,14 @@ export const KNOWN_METHODS: readonly KnownMethod[] = [
     reference: 'Gal et al., 2022',
   },
   {
+    name: 'Optimization-based latent inversion',
+    family: 'diffusion',
+    space: /latent|noise/i,
+    method: /optim/i,
+    summary: 'Optimizes the latent (or start noise) until the model reproduces the images. Reconstructs best of the inversion methods and takes the longest; the latent is specific to these images, not a reusable concept.',
+    reference: 'see the survey, §4 (optimization-based inversion)',
+  },
+  {
     name: 'LoRA fine-tuning (Custom Diffusion family)',
     family: 'any',
     space: /lora|key|value|low.?rank/i,

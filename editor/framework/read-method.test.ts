@@ -15,6 +15,17 @@ const withLater = (extra: NodeInfo[]): NodeCatalog => {
 };
 
 describe('reading the method a graph implements', () => {
+  it('reads the real inversion nodes by their params', () => {
+    const has = (t: string) => testCatalog.get(t) !== undefined;
+    if (!has('latent-optimizer') || !has('encoder-inversion') || !has('lora-trainer')) return; // before the model nodes land
+    const name = (spec: Parameters<typeof doc>[0]) => readMethod(doc(spec), testCatalog).name;
+    expect(name([['o', 'latent-optimizer', { space: 'text-embedding' }]])).toBe('Textual Inversion');
+    expect(name([['o', 'latent-optimizer', { space: 'latent' }]])).toBe('Optimization-based latent inversion');
+    expect(name([['e', 'encoder-inversion', { mode: 'ddim' }]])).toBe('DDIM inversion');
+    expect(readMethod(doc([['e', 'encoder-inversion', { mode: 'autoencoder' }]]), testCatalog).choices).toMatchObject({ space: ['latent'], method: ['learned encoder'] });
+    expect(name([['l', 'lora-trainer']])).toMatch(/LoRA/);
+  });
+
   it('says when no node inverts anything yet, and still places the nodes that make a choice', () => {
     const r = readMethod(doc([['n', 'seed-noise'], ['t', 'text-prompt'], ['p', 'preview']]), testCatalog);
     expect(r.name).toBe('Not a personalization method yet');

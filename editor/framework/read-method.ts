@@ -22,13 +22,35 @@ export interface MethodReading {
   choices: { family: string[]; space: string[]; method: string[]; scheme: string[] };
 }
 
+/** Param values that name a framework choice in other words. */
+const SYNONYMS: Record<string, string> = { ddim: 'training-free', autoencoder: 'learned encoder', encoder: 'learned encoder' };
+
+const alternatives = (tag: string | undefined) => (tag ? tag.split(/\s*\/\s*/) : []);
+
+/** A node that can be several things declares them as `a / b` (`learned encoder / training-free`);
+ * its params say which it is this time. Alternatives of space and method are listed in the same
+ * order, so the method chosen also picks the space. */
+function resolve(f: NonNullable<NodeInfo['framework']>, params: Record<string, unknown>) {
+  const values = Object.values(params).filter((v): v is string => typeof v === 'string').map((v) => SYNONYMS[v] ?? v);
+  const pick = (tag: string | undefined) => {
+    const alts = alternatives(tag);
+    const i = alts.findIndex((a) => values.includes(a));
+    return i;
+  };
+  const methods = alternatives(f.method);
+  const spaces = alternatives(f.space);
+  const m = pick(f.method);
+  const s = pick(f.space);
+  const space = s >= 0 ? spaces[s] : m >= 0 && spaces.length === methods.length ? spaces[m] : f.space;
+  return { space, method: m >= 0 ? methods[m] : f.method, scheme: f.scheme };
+}
+
 /** Where one node sits in the framework, or undefined when it makes no framework choice. */
 export function placementOf(node: GraphDoc['nodes'][number], info: NodeInfo | undefined): Placement | undefined {
   const f = info?.framework ?? {};
-  const spaceParam = node.params.space ?? info?.defaults.space;
-  const space = typeof spaceParam === 'string' ? spaceParam : f.space;
-  if (!space && !f.method && !f.scheme && !f.family) return undefined;
-  return { nodeId: node.id, title: info?.title ?? node.type, family: f.family, space, method: f.method, scheme: f.scheme };
+  const { space, method, scheme } = resolve(f, { ...info?.defaults, ...node.params });
+  if (!space && !method && !scheme && !f.family) return undefined;
+  return { nodeId: node.id, title: info?.title ?? node.type, family: f.family, space, method, scheme };
 }
 
 const distinct = (xs: (string | undefined)[]) => [...new Set(xs.filter((x): x is string => !!x))];

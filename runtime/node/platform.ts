@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { nodeBackend } from '../../ml/session/node.ts';
 import type { Platform } from '../platform.ts';
 
 // The app's static folder: graphs written in the browser name assets relative to it
@@ -35,6 +36,7 @@ export function nodePlatform(baseDir = process.cwd(), assetDirs: readonly string
       const { data, info } = await sharp(bytes).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
       return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
     },
+    backend: nodeBackend,
   };
 }
 

@@ -106,7 +106,10 @@ describe.skipIf(skip).sequential('editor in Chromium', () => {
     await dragWire(page, handle(page, 'seed-noise-1', 'image', 'source'), { x: pane.x + 520, y: pane.y + 520 });
     await page.mouse.up();
     await page.getByTestId('palette').waitFor();
-    await expect.poll(() => page.locator('[data-testid^="palette-item-"]').count()).toBe(4);
+    const offered = await page.locator('[data-testid^="palette-item-"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')!.slice(13)));
+    expect(offered).toEqual(expect.arrayContaining(['resize-crop', 'blend', 'preview', 'save-image']));
+    expect(offered).not.toContain('text-prompt');
+    expect(offered).not.toContain('seed-noise');
     await screenshot(page, '07-wire-to-palette');
     await page.getByTestId('palette-search').fill('blend');
     await page.keyboard.press('Enter');
@@ -151,6 +154,15 @@ describe.skipIf(skip).sequential('editor in Chromium', () => {
     expect(await statuses(page, ['seed-noise-1', 'preview-1'])).toEqual({ 'seed-noise-1': 'done', 'preview-1': 'done' });
     await expect.poll(() => node(page, 'preview-1').getByTestId('result-image').count()).toBe(1);
     await screenshot(page, '11-run-to');
+
+    // Stop: a new seed makes the long node run again; stopping it leaves it cancelled.
+    await node(page, 'seed-noise-1').locator('header').click();
+    await page.getByTestId('field-seed').locator('input.number').fill('99');
+    await page.keyboard.press('Control+Enter');
+    await node(page, 'seed-noise-1').getByTestId('progress').waitFor({ timeout: 30_000 });
+    await page.getByTestId('stop').click();
+    await page.locator('[data-testid="run-status"][data-outcome="cancelled"]').waitFor({ timeout: 30_000 });
+    await expect(node(page, 'seed-noise-1').getByTestId('node-error').innerText()).resolves.toBe('cancelled');
   });
 
   it('restores the graph from the autosave after a reload', async () => {
@@ -186,5 +198,20 @@ describe.skipIf(skip).sequential('editor in Chromium', () => {
     await dropFiles(page, [{ name: 'cat.png', mime: 'image/png', bytes: cat }], { x: pane.x + 200, y: pane.y + 200 });
     await expect.poll(() => page.locator('[data-type="image-loader"]').count()).toBe(2);
     await screenshot(page, '14-image-dropped');
+  });
+
+  it('shows an error on the node that failed, and drags a node in from the library', async () => {
+    const id = 'loader';
+    const loader = node(page, id);
+    await loader.locator('header').click();
+    await page.getByTestId('field-sources').locator('textarea').fill('samples/no-such-image.png');
+    await loader.getByTestId('run-to').click();
+    await node(page, id).getByTestId('node-error').waitFor();
+    await expect(node(page, id).getByTestId('node-error').innerText()).resolves.toMatch(/cannot read samples\/no-such-image\.png: HTTP 404/);
+    await screenshot(page, '15-node-error');
+
+    const before = await nodes(page).count();
+    await page.getByTestId('library-item-text-prompt').dragTo(page.locator('.react-flow__pane'), { targetPosition: { x: 120, y: 120 } });
+    await expect.poll(() => nodes(page).count()).toBe(before + 1);
   });
 });

@@ -1,0 +1,102 @@
+// The per-worker cache of loaded packs and sessions. Ports carry only a model REFERENCE (where the
+// pack is, which LoRA files sit on it); every worker resolves it here once, keeps the weights and
+// sessions, and reuses them for every later node. Keys: pack source (+ LoRA stack for denoisers).
+import { hashText, type LoraWeights, type ModelRef, type Platform } from '../../runtime/index.ts';
+import { type FetchBytes, loadPack, PackError } from '../../models/pack/load.ts';
+import { PACK_ARCHITECTURES } from '../../models/personalize/architectures.ts';
+import { checkLoraFits, mergeLoras, readLoraFile } from '../../models/personalize/lora-file.ts';
+import { PackModel } from '../../models/personalize/model.ts';
+import type { TextToImage } from '../../models/diffusion/pipeline.ts';
+
+const packs = new Map<string, Promise<PackModel>>();
+const loraFiles = new Map<string, Promise<{ tensors: LoraWeights['tensors']; meta: Record<string, string> }>>();
+
+/** How a pack's files are read: a folder (path or URL) or a map of file name → source (dropped files). */
+export function packFetch(pack: string, platform: Platform, signal: AbortSignal): FetchBytes {
+  if (pack.startsWith('files:')) {
+    let files: Record<string, string>;
+    try {
+      files = JSON.parse(pack.slice(6)) as Record<string, string>;
+    } catch {
+      throw new PackError('the file list of this pack is not valid JSON');
+    }
+    return async (name) => {
+      const src = files[name];
+      if (!src) throw new Error(`no file named ${name} was given`);
+      return platform.readSource(src, signal);
+    };
+  }
+  const base = pack.endsWith('/') ? pack : `${pack}/`;
+  return (name) => platform.readSource(`${base}${name}`, signal);
+}
+
+/** The loaded pack a reference names, loaded (and checked) once per worker. */
+export function loadModel(pack: string, platform: Platform, signal: AbortSignal): Promise<PackModel> {
+  let p = packs.get(pack);
+  if (!p) {
+    const backend = platform.backend;
+    if (!backend) throw new Error('this host has no ONNX runtime to run models with');
+    p = loadPack(packFetch(pack, platform, signal), { architectures: PACK_ARCHITECTURES }).then((loaded) => new PackModel(loaded, backend));
+    packs.set(pack, p);
+    // A failed load is not cached: fixing the files and running again must work.
+    p.catch(() => packs.delete(pack));
+  }
+  return p;
+}
+
+async function loraFile(ref: string, platform: Platform, signal: AbortSignal) {
+  let f = loraFiles.get(ref);
+  if (!f) {
+    f = platform.readSource(ref, signal).then((bytes) => readLoraFile(bytes));
+    loraFiles.set(ref, f);
+    f.catch(() => loraFiles.delete(ref));
+  }
+  return f.catch((e: Error) => {
+    throw new Error(`LoRA ${ref}: ${e.message}`);
+  });
+}
+
+/**
+ * The text-to-image pipeline of a reference: the pack's denoiser with the reference's LoRA files
+ * and an optional in-graph LoRA (from a LoRA Trainer) folded in; cached per worker by that stack.
+ */
+export async function pipelineFor(
+  ref: ModelRef,
+  platform: Platform,
+  signal: AbortSignal,
+  extra?: LoraWeights,
+  extraScale = 1,
+): Promise<{ model: PackModel; pipe: TextToImage; tokens: string[] }> {
+  const model = await loadModel(ref.pack, platform, signal);
+  const stack = [];
+  for (const l of ref.loras) {
+    const f = await loraFile(l.ref, platform, signal);
+    stack.push({ tensors: f.tensors, meta: checkLoraFits(model, f.tensors, f.meta), scale: l.scale });
+  }
+  if (extra) stack.push({ tensors: extra.tensors, meta: checkLoraFits(model, extra.tensors, extra.meta), scale: extraScale });
+  // A DreamBooth LoRA gives meaning to its placeholder itself: prompts may use it unbound.
+  const tokens = stack.flatMap((l) => (l.meta.token ? [l.meta.token] : []));
+  if (!stack.length) return { model, pipe: model.pipeline(), tokens };
+  const key = `lora:${ref.loras.map((l) => `${l.ref}@${l.scale}`).join('|')}|${extra ? `${loraDigest(extra)}@${extraScale}` : ''}`;
+  return { model, pipe: model.pipeline(key, mergeLoras(model.weights('unet'), stack)), tokens };
+}
+
+/** A digest of in-graph LoRA weights, so the same weights reuse the same merged pipeline. */
+function loraDigest(l: LoraWeights): string {
+  const parts: string[] = [];
+  for (const k of Object.keys(l.tensors).sort()) {
+    const d = l.tensors[k].data as Float32Array;
+    let s = 0;
+    for (let i = 0; i < d.length; i += 7) s = (s * 31 + Math.round(d[i] * 1e6)) | 0;
+    parts.push(`${k}:${d.length}:${s}`);
+  }
+  return hashText(parts.join(';'));
+}
+
+/** Forget every loaded pack (tests; a host freeing memory). */
+export async function clearModelCache(): Promise<void> {
+  const all = [...packs.values()];
+  packs.clear();
+  loraFiles.clear();
+  for (const p of all) await (await p.catch(() => null))?.release();
+}
