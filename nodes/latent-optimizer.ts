@@ -8,13 +8,11 @@
 // stops and keeps its last good value, with a note on the loss curve saying so.
 import { z } from 'zod';
 import { f32 } from '../ml/index.ts';
-import { invertLatent } from '../models/personalize/latent-inversion.ts';
-import { invertNoise } from '../models/personalize/noise-inversion.ts';
-import { slotOf } from '../models/personalize/placeholders.ts';
-import { textualInversion } from '../models/personalize/textual-inversion.ts';
+import { invertLatent, invertNoise, slotOf, textualInversion } from '../models/personalize/index.ts';
 import { defineNode, type Embedding, type Latent, port } from '../runtime/index.ts';
 import { fromLatent, latentValue, toModelImages } from './personalize/images.ts';
 import { pipelineFor } from './personalize/model-cache.ts';
+import { livePreview } from './personalize/loss-plot.ts';
 import { latentPreview, previewImage } from './personalize/sample-preview.ts';
 
 const SPACES = ['latent', 'noise', 'text-embedding'] as const;
@@ -57,6 +55,7 @@ export default defineNode({
     const { model, pipe } = await pipelineFor(inputs.model, platform, signal);
     const targets = toModelImages(inputs.images, model, 'images');
     const losses: number[] = [];
+    const live = livePreview(preview);
     const loop = {
       steps: params.steps,
       lr: params.lr,
@@ -66,6 +65,7 @@ export default defineNode({
       signal,
       onStep: (k: number, loss: number) => {
         losses.push(loss);
+        live.loss(losses);
         progress(k, params.steps);
       },
     };
@@ -79,7 +79,7 @@ export default defineNode({
 
     if (params.space === 'latent') {
       const init = inputs.init ? fromLatent(inputs.init, model, ['latent']).data : undefined;
-      const r = await invertLatent(model, { ...loop, targets: targets.data, n: targets.n, init, onPreview: async (_k, z) => preview(await latentPreview(model, z)) });
+      const r = await invertLatent(model, { ...loop, targets: targets.data, n: targets.n, init, onPreview: async (_k, z) => live.sample(await latentPreview(model, z)) });
       return finish(latentValue(r.latent, targets.n, model, 'latent'), emptyEmbedding, r);
     }
 
@@ -88,7 +88,14 @@ export default defineNode({
       const init = inputs.init ? fromLatent(inputs.init, model, ['noise']).data : undefined;
       const bindings = Object.fromEntries(Object.entries(inputs.prompt?.embeddings ?? {}).map(([k, t]) => [k, t.data as Float32Array]));
       const context = await model.encodePrompts(Array(targets.n).fill(inputs.prompt?.text ?? ''), bindings, pipe);
-      const r = await invertNoise(model, pipe.weights.unet, { ...loop, targets: latents, n: targets.n, context, ddimSteps: params.ddimSteps, init });
+      const r = await invertNoise(model, pipe.weights.unet, {
+        ...loop,
+        targets: latents,
+        n: targets.n,
+        context,
+        ddimSteps: params.ddimSteps,
+        init,
+      });
       return finish(latentValue(r.noise, targets.n, model, 'noise'), emptyEmbedding, r);
     }
 
@@ -102,7 +109,7 @@ export default defineNode({
       slot,
       init,
       batch: params.batch,
-      onPreview: async (_k, v) => preview(await previewImage(model, pipe, params.templates[0], { [slot]: v }, params.seed)),
+      onPreview: async (_k, v) => live.sample(await previewImage(model, pipe, params.templates[0], { [slot]: v }, params.seed)),
     });
     const tensor = f32([1, r.vector.length], r.vector);
     return finish({ kind: 'latent', space: 'text-embedding', tensor }, { kind: 'embedding', tensor, token: params.token }, r);

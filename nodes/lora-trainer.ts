@@ -7,14 +7,12 @@ import { z } from 'zod';
 import { Rng } from '../ml/index.ts';
 import { guided } from '../models/diffusion/guidance.ts';
 import { sample } from '../models/diffusion/samplers.ts';
-import { LORA_TARGETS, type LoraTarget } from '../models/personalize/inversion-graphs.ts';
-import { loraMetaFor, mergeLoras, parseLoraMeta, writeLoraFile } from '../models/personalize/lora-file.ts';
-import { trainLora } from '../models/personalize/lora-training.ts';
-import { slotOf } from '../models/personalize/placeholders.ts';
+import { LORA_TARGETS, loraMetaFor, type LoraTarget, mergeLoras, parseLoraMeta, slotOf, trainLora, writeLoraFile } from '../models/personalize/index.ts';
 import { TextToImage } from '../models/diffusion/pipeline.ts';
 import { defineNode, port } from '../runtime/index.ts';
 import { toModelImages } from './personalize/images.ts';
 import { pipelineFor } from './personalize/model-cache.ts';
+import { livePreview } from './personalize/loss-plot.ts';
 import { previewImage } from './personalize/sample-preview.ts';
 
 export default defineNode({
@@ -62,6 +60,8 @@ export default defineNode({
       prior = { latents: z, m: params.priorImages, prompt: params.classPrompt, weight: params.priorWeight };
     }
     const meta = loraMetaFor(model, params.rank, params.alpha, slot);
+    const live = livePreview(preview);
+    const losses: number[] = [];
     const r = await trainLora(model, pipe, {
       latents,
       n: images.n,
@@ -77,12 +77,16 @@ export default defineNode({
       patience: params.patience,
       previewEvery: params.previewEvery,
       signal,
-      onStep: (k) => progress(k, params.steps),
+      onStep: (k, loss) => {
+        losses.push(loss);
+        live.loss(losses);
+        progress(k, params.steps);
+      },
       onPreview: async (_k, lora) => {
         const merged = mergeLoras(pipe.weights.unet, [{ tensors: lora, meta: parseLoraMeta(meta), scale: 1 }]);
         const p = new TextToImage(model.diffusionConfig, { text: model.weights('textEncoder'), unet: merged }, { backend: model.backend, session: model.sessionOptions });
         try {
-          preview(await previewImage(model, p, templates[0], {}, params.seed, [slot]));
+          live.sample(await previewImage(model, p, templates[0], {}, params.seed, [slot]));
         } finally {
           await p.release();
         }

@@ -2,7 +2,7 @@
 // pack's evaluator) and how faithfully it reconstructs (PSNR, SSIM against the references). The
 // values show on the node and leave as a CSV table.
 import { z } from 'zod';
-import { metricsCsv, scoreImages } from '../models/personalize/scores.ts';
+import { metricsCsv, scoreImages } from '../models/personalize/index.ts';
 import { defineNode, port } from '../runtime/index.ts';
 import { toModelImages } from './personalize/images.ts';
 import { loadModel } from './personalize/model-cache.ts';

@@ -26,7 +26,9 @@ describe('Latent Optimizer', () => {
     const loss = series(r.outputs).values;
     expect(loss).toHaveLength(30);
     expect(last(loss)).toBeLessThan(first(loss));
-    expect(r.previews.length).toBe(2);
+    // The curve alone first, then the decoded latent beside the curve from the first sample on.
+    expect(r.previews[0].width).toBe(96);
+    expect(r.previews.filter((p) => p.width > 96).length).toBeGreaterThanOrEqual(2);
     expect(tensorOf(r.outputs, 'latent').shape).toEqual([1, 4, 16, 16]);
     expect(tensorOf(r.outputs, 'embedding').shape).toEqual([0, 16]);
     const init = (await runNode('encoder-inversion', {}, { model, images })).outputs.latent;
@@ -47,7 +49,7 @@ describe('Latent Optimizer', () => {
     const model = modelRef(pack);
     const r = await runNode('latent-optimizer', { space: 'text-embedding', steps: 6, lr: 0.01, batch: 2, templates: ['a S* emoji', 'S*'], previewEvery: 3 }, { model, images: testImages(2) });
     expect(series(r.outputs).values).toHaveLength(6);
-    expect(r.previews.length).toBe(1);
+    expect(r.previews.filter((p) => p.width > 96)).toHaveLength(1);
     const embedding = r.outputs.embedding as unknown as { token: string; tensor: { shape: number[] } };
     expect(embedding.token).toBe('S*');
     expect(embedding.tensor.shape).toEqual([1, 16]);
@@ -84,7 +86,7 @@ describe('LoRA Trainer', () => {
       { model, images: testImages(1) },
     );
     expect(series(r.outputs).values).toHaveLength(4);
-    expect(r.previews.length).toBe(1);
+    expect(r.previews.filter((p) => p.width > 96)).toHaveLength(1);
     const lora = r.outputs.lora as { tensors: Record<string, unknown>; meta: Record<string, string> };
     expect(Object.keys(lora.tensors).every((k) => /attn2\.to_(k|v)\.lora_[AB]\.weight$/.test(k))).toBe(true);
     expect(lora.meta.token).toBe('<s1>');

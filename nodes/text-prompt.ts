@@ -2,7 +2,7 @@
 // embeddings wired in (from a Concept Encoder or a Latent Optimizer in text-embedding space) are
 // bound to them, so "S* on the beach" means "this concept on the beach" downstream.
 import { z } from 'zod';
-import { slotOf, toSlots, writtenOf } from '../models/personalize/placeholders.ts';
+import { slotOf, toSlots, writtenOf } from '../models/personalize/index.ts';
 import { defineNode, port, type Prompt } from '../runtime/index.ts';
 
 export default defineNode({

@@ -5,7 +5,23 @@ import { catalog } from './catalog.ts';
 describe('catalog', () => {
   it('describes every node as plain JSON: ports, param schema with ranges, defaults, flags', () => {
     const info = catalog(registry);
-    expect(info.map((n) => n.type)).toEqual(['image-loader', 'resize-crop', 'blend', 'seed-noise', 'text-prompt', 'preview', 'save-image']);
+    expect(info.map((n) => n.type)).toEqual([
+      'image-loader',
+      'resize-crop',
+      'blend',
+      'seed-noise',
+      'text-prompt',
+      'preview',
+      'save-image',
+      'model-loader',
+      'encoder-inversion',
+      'concept-encoder',
+      'latent-optimizer',
+      'lora-trainer',
+      'sampler',
+      'decoder',
+      'metrics',
+    ]);
     const blend = info.find((n) => n.type === 'blend')!;
     expect(blend.inputs).toEqual({ a: { kind: 'image', list: false, optional: false }, b: { kind: 'image', list: false, optional: false } });
     expect(blend.defaults).toEqual({ alpha: 0.5, mode: 'mix' });

@@ -1,12 +1,39 @@
 // Every example in graphs/ must validate and run headless as it is, as the gallery promises.
-import { mkdtemp, readdir } from 'node:fs/promises';
+// Examples that personalize a model run with reduced steps (every `steps` capped, prior images cut
+// to one), and against a tiny random pack when the built-in pack is not fully trained yet, so the
+// test proves the wiring, not the training.
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { COMPONENTS } from '../models/pack/manifest.ts';
+import { readManifest } from '../models/pack/write.ts';
+import { writeTinyPack } from '../models/personalize/tiny-pack.ts';
 import { runGraphCli } from '../runtime/cli/graph-cli.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const examples = (await readdir(join(root, 'graphs'))).filter((f) => f.endsWith('.json')).sort();
+const builtIn = readManifest(join(root, 'public', 'models', 'emoji-diffusion'));
+const builtInComplete = COMPONENTS.every((c) => builtIn?.components[c]);
+
+/** The reduced-steps override: --set arguments that make a personalization graph quick. */
+export function reducedSteps(doc: { nodes: { id: string; type: string; params: Record<string, unknown> }[] }, pack: string | null): string[] {
+  const sets: string[] = [];
+  for (const n of doc.nodes) {
+    if (n.type === 'model-loader' && pack) sets.push(`${n.id}.pack=${pack}`);
+    if (typeof n.params.steps === 'number') sets.push(`${n.id}.steps=${Math.min(n.params.steps, 2)}`);
+    if (typeof n.params.priorImages === 'number' && n.params.priorImages > 0) sets.push(`${n.id}.priorImages=1`, `${n.id}.priorSteps=1`);
+    if (typeof n.params.batch === 'number' && n.type !== 'seed-noise') sets.push(`${n.id}.batch=${Math.min(n.params.batch, 2)}`);
+  }
+  return sets.flatMap((s) => ['--set', s]);
+}
+
+let tinyPack: string | null = null;
+beforeAll(async () => {
+  if (builtInComplete) return;
+  tinyPack = await mkdtemp(join(tmpdir(), 'example-pack-'));
+  await writeTinyPack(tinyPack);
+});
 
 describe('example graphs', () => {
   it('there are examples to run', () => {
@@ -15,9 +42,10 @@ describe('example graphs', () => {
 
   it.each(examples)('%s runs headless with every node done', async (file) => {
     const out = await mkdtemp(join(tmpdir(), 'example-'));
+    const doc = JSON.parse(await readFile(join(root, 'graphs', file), 'utf8'));
     let stdout = '';
     let stderr = '';
-    const code = await runGraphCli([join('graphs', file), '--out', out, '--workers', '0', '--no-cache'], {
+    const code = await runGraphCli([join('graphs', file), '--out', out, '--workers', '0', '--no-cache', ...reducedSteps(doc, tinyPack)], {
       stdout: (s) => (stdout += s),
       stderr: (s) => (stderr += s),
       tty: false,

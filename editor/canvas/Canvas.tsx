@@ -13,7 +13,7 @@ import {
   type FinalConnectionState,
   type NodeChange,
 } from '@xyflow/react';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef } from 'react';
 import { categoryColour } from '../catalog/theme.ts';
 import { checkConnection } from '../document/connect-rules.ts';
 import { moveGroup, moveNodes } from '../document/edits.ts';
@@ -39,10 +39,10 @@ export function Canvas() {
   const selection = useUi((s) => s.selection);
   const snap = useUi((s) => s.snap);
   const fitRequest = useUi((s) => s.fitRequest);
-  const [measureTick, setMeasureTick] = useState(0);
   const mapper = useMemo(() => createFlowMapper(wb.catalog), [wb]);
-  // eslint-style note: measureTick is read so that new sizes produce new node objects.
-  const { nodes, edges } = useMemo(() => (void measureTick, mapper(doc, selection, wb.measured)), [mapper, doc, selection, wb, measureTick]);
+  // Measured sizes are read when nodes are mapped for another reason, never a reason to map
+  // again: new node objects would make React Flow re-render all of them a second time.
+  const { nodes, edges } = useMemo(() => mapper(doc, selection, wb.measured), [mapper, doc, selection, wb]);
   const drag = useRef({ seq: 0, members: new Map<string, string[]>() });
   const detail = useFlowStore((s) => detailAt(s.transform[2]));
   const container = useRef<HTMLDivElement>(null);
@@ -61,7 +61,6 @@ export function Canvas() {
     (changes: NodeChange<FlowNode>[]) => {
       const positions: Record<string, { x: number; y: number }> = {};
       let sel: { nodes: Set<string>; groups: Set<string> } | undefined;
-      let measuredChanged = false;
       const groups = new Set(groupsOf(wb.doc.getState().doc).map((g) => g.id));
       for (const c of changes) {
         if (c.type === 'position' && c.position) {
@@ -74,16 +73,11 @@ export function Canvas() {
           if (c.selected) set.add(c.id);
           else set.delete(c.id);
         } else if (c.type === 'dimensions' && c.dimensions && !groups.has(c.id)) {
-          const prev = wb.measured.get(c.id);
-          if (prev?.width !== c.dimensions.width || prev?.height !== c.dimensions.height) {
-            wb.measured.set(c.id, c.dimensions);
-            measuredChanged = true;
-          }
+          wb.measured.set(c.id, c.dimensions);
         }
       }
       if (Object.keys(positions).length) wb.doc.getState().edit('Move', moveNodes(positions), `move:${drag.current.seq}`);
       if (sel) wb.ui.setState((s) => ({ selection: { ...s.selection, nodes: [...sel.nodes], groups: [...sel.groups] } }));
-      if (measuredChanged) setMeasureTick((t) => t + 1);
     },
     [wb],
   );

@@ -14,6 +14,14 @@ export type FlowNode = WorkbenchFlowNode | FrameFlowNode;
 
 type Size = { width: number; height: number };
 
+/** The width every node is drawn at (app.css `.wb-node`). */
+export const NODE_WIDTH = 244;
+
+/** A node's size before the canvas has measured it, from its port count. React Flow hides a
+ * node until it knows a size; a good guess draws a large graph a whole layout pass sooner, and
+ * the measured size replaces it right after. */
+export const estimatedHeight = (ports: number) => 38 + Math.max(1, ports) * 23 + 12;
+
 export function createFlowMapper(catalog: NodeCatalog) {
   const nodeCache = new WeakMap<GraphNode, { selected: boolean; size?: Size; out: WorkbenchFlowNode }>();
   const edgeCache = new WeakMap<GraphEdge, { selected: boolean; out: Edge }>();
@@ -32,7 +40,11 @@ export function createFlowMapper(catalog: NodeCatalog) {
   const toNode = (n: GraphNode, selected: boolean, size: Size | undefined): WorkbenchFlowNode => {
     const hit = nodeCache.get(n);
     if (hit && hit.selected === selected && hit.size === size) return hit.out;
-    const out: WorkbenchFlowNode = { id: n.id, type: 'workbench', position: n.position, data: { node: n }, selected, measured: size };
+    const info = catalog.get(n.type);
+    const ports = info ? Math.max(Object.keys(info.inputs).length, Object.keys(info.outputs).length) : 1;
+    const out: WorkbenchFlowNode = size
+      ? { id: n.id, type: 'workbench', position: n.position, data: { node: n }, selected, measured: size }
+      : { id: n.id, type: 'workbench', position: n.position, data: { node: n }, selected, initialWidth: NODE_WIDTH, initialHeight: estimatedHeight(ports) };
     nodeCache.set(n, { selected, size, out });
     return out;
   };

@@ -11,6 +11,8 @@ const CATEGORY_COLOURS: Record<string, string> = {
   inversion: '#ec4899',
   training: '#f97316',
   sampling: '#06b6d4',
+  generation: '#06b6d4',
+  evaluation: '#84cc16',
   metrics: '#84cc16',
 };
 

@@ -17,6 +17,8 @@ import { Tokenizer } from '../text/tokenizer.ts';
 import { type ConceptEncoderConfig, conceptEncoderConfigFrom, conceptEncoderGraph } from './concept-encoder.ts';
 import { bindPlaceholders, encodeWithPlaceholders } from './placeholders.ts';
 
+const MAX_LORA_PIPELINES = 3;
+
 const WHAT: Record<ComponentName, string> = {
   vae: 'autoencoder (vae)',
   textEncoder: 'text encoder',
@@ -96,6 +98,12 @@ export class PackModel {
   pipeline(key = 'base', unet?: Record<string, Tensor>): TextToImage {
     let p = this.pipes.get(key);
     if (!p) {
+      // Each LoRA stack holds its own merged weights and sessions: keep only the few latest.
+      const stale = [...this.pipes.keys()].filter((k) => k !== 'base');
+      if (stale.length >= MAX_LORA_PIPELINES) {
+        void this.pipes.get(stale[0])!.release();
+        this.pipes.delete(stale[0]);
+      }
       p = new TextToImage(this.diffusionConfig, { text: this.weights('textEncoder'), unet: unet ?? this.weights('unet') }, { backend: this.backend, session: this.sessionOptions });
       this.pipes.set(key, p);
     }

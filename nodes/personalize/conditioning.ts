@@ -1,7 +1,7 @@
 // Prompt ports → text contexts for a pack's denoiser, batch-sized: the prompt's placeholders bound
 // to their embeddings, the negative prompt (empty when none is wired) for classifier-free guidance.
 import type { TextToImage } from '../../models/diffusion/pipeline.ts';
-import type { PackModel } from '../../models/personalize/model.ts';
+import type { PackModel } from '../../models/personalize/index.ts';
 import type { Prompt } from '../../runtime/index.ts';
 
 const bindings = (p: Prompt | undefined) => Object.fromEntries(Object.entries(p?.embeddings ?? {}).map(([k, t]) => [k, t.data as Float32Array]));

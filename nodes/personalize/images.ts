@@ -1,7 +1,7 @@
 // The boundary between image ports ([0, 1], any size) and a pack's models ([−1, 1], the pack's
 // resolution, RGB). A wrong size or channel count is refused here with what to do about it.
 import { f32 } from '../../ml/index.ts';
-import type { PackModel } from '../../models/personalize/model.ts';
+import type { PackModel } from '../../models/personalize/index.ts';
 import type { ImageBatch, Latent } from '../../runtime/index.ts';
 
 /** Images of a port as the model's input: [n, 3, R, R] in [−1, 1]. */

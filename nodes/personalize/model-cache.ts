@@ -3,9 +3,7 @@
 // sessions, and reuses them for every later node. Keys: pack source (+ LoRA stack for denoisers).
 import { hashText, type LoraWeights, type ModelRef, type Platform } from '../../runtime/index.ts';
 import { type FetchBytes, loadPack, PackError } from '../../models/pack/load.ts';
-import { PACK_ARCHITECTURES } from '../../models/personalize/architectures.ts';
-import { checkLoraFits, mergeLoras, readLoraFile } from '../../models/personalize/lora-file.ts';
-import { PackModel } from '../../models/personalize/model.ts';
+import { checkLoraFits, mergeLoras, PACK_ARCHITECTURES, PackModel, readLoraFile } from '../../models/personalize/index.ts';
 import type { TextToImage } from '../../models/diffusion/pipeline.ts';
 
 const packs = new Map<string, Promise<PackModel>>();

@@ -4,7 +4,7 @@ import { Rng } from '../../ml/index.ts';
 import { guided } from '../../models/diffusion/guidance.ts';
 import type { TextToImage } from '../../models/diffusion/pipeline.ts';
 import { sample } from '../../models/diffusion/samplers.ts';
-import type { PackModel } from '../../models/personalize/model.ts';
+import type { PackModel } from '../../models/personalize/index.ts';
 import type { RgbaImage } from '../../runtime/index.ts';
 import { tensorToRgba } from '../image/ops.ts';
 import { fromModelImages } from './images.ts';

@@ -1,0 +1,70 @@
+// The live view of an optimization: the loss curve drawn as a small picture (log scale, so late
+// small improvements stay visible), beside the latest sample preview when there is one. Hosts only
+// show preview images, so the curve travels as one.
+import type { RgbaImage } from '../../runtime/index.ts';
+
+export function lossPlot(values: readonly number[], width = 96, height = 64): RgbaImage {
+  const data = new Uint8Array(width * height * 4).fill(255);
+  const ys = values.filter((v) => v > 0 && Number.isFinite(v)).map(Math.log);
+  if (ys.length >= 2) {
+    const [lo, hi] = [Math.min(...ys), Math.max(...ys)];
+    const span = hi - lo || 1;
+    let prev: [number, number] | null = null;
+    ys.forEach((y, i) => {
+      const px = Math.round((i / (ys.length - 1)) * (width - 1));
+      const py = Math.round((1 - (y - lo) / span) * (height - 5)) + 2;
+      if (prev) line(data, width, prev, [px, py]);
+      prev = [px, py];
+    });
+  }
+  return { width, height, data };
+}
+
+function line(data: Uint8Array, width: number, [x0, y0]: [number, number], [x1, y1]: [number, number]) {
+  const n = Math.max(Math.abs(x1 - x0), Math.abs(y1 - y0), 1);
+  for (let k = 0; k <= n; k++) {
+    const x = Math.round(x0 + ((x1 - x0) * k) / n);
+    const y = Math.round(y0 + ((y1 - y0) * k) / n);
+    const i = (y * width + x) * 4;
+    data[i] = 30;
+    data[i + 1] = 90;
+    data[i + 2] = 200;
+  }
+}
+
+/** Two pictures side by side on white, top-aligned. */
+export function sideBySide(a: RgbaImage, b: RgbaImage, gap = 4): RgbaImage {
+  const width = a.width + gap + b.width;
+  const height = Math.max(a.height, b.height);
+  const data = new Uint8Array(width * height * 4).fill(255);
+  const put = (img: RgbaImage, left: number) => {
+    for (let y = 0; y < img.height; y++) data.set(img.data.subarray(y * img.width * 4, (y + 1) * img.width * 4), (y * width + left) * 4);
+  };
+  put(a, 0);
+  put(b, a.width + gap);
+  return { width, height, data };
+}
+
+/**
+ * A preview channel for optimizing nodes: `loss(values)` redraws the curve (throttled to every
+ * `every` calls), `sample(image)` replaces the picture beside it.
+ */
+export function livePreview(preview: (img: RgbaImage) => void, every = 10) {
+  let last: RgbaImage | null = null;
+  let calls = 0;
+  let values: readonly number[] = [];
+  const show = () => {
+    const plot = lossPlot(values, 96, last?.height ?? 64);
+    preview(last ? sideBySide(last, plot) : plot);
+  };
+  return {
+    loss(v: readonly number[]) {
+      values = v;
+      if (++calls % every === 0) show();
+    },
+    sample(img: RgbaImage) {
+      last = img;
+      show();
+    },
+  };
+}
