@@ -104,7 +104,7 @@ async function main() {
     });
     inv.encoder.psnr.push(await psnr(z0));
     inv.encoder.seconds.push(tEnc);
-    const [opt1, tOpt] = await clock(() => invertLatent(model, { targets: ref, n: 1, steps: S.invSteps, lr: 0.05 }));
+    const [opt1, tOpt] = await clock(() => invertLatent(model, { targets: ref, n: 1, steps: S.invSteps, lr: 0.1 }));
     inv.optimization.psnr.push(await psnr(opt1.latent));
     inv.optimization.seconds.push(tOpt);
     const [hyb, tHyb] = await clock(async () => invertLatent(model, { targets: ref, n: 1, init: await model.encode(ref, 1), steps: S.hybridInvSteps, lr: 0.02 }));

@@ -1,4 +1,6 @@
 // Credits for the data, models and libraries the app ships.
+import { ModelCredits } from './ui/ModelCredits.tsx';
+
 export function About() {
   return (
     <section className="about" data-testid="about">
@@ -21,9 +23,10 @@ export function About() {
       </ul>
       <h3>Models</h3>
       <p>
-        The built-in models are small ones trained by this project, on CPU, with its own engine, on the emoji images above; their packs name their
-        own licence and attribution.
+        The built-in models are small ones trained by this project, on CPU, with its own engine, on the emoji images above. Each pack names its own
+        licence and attribution:
       </p>
+      <ModelCredits />
       <h3>Software</h3>
       <p>
         Models run with <a href="https://onnxruntime.ai">ONNX Runtime</a> (onnxruntime-web in the browser, onnxruntime-node in Node; MIT). The

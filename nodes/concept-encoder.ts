@@ -5,6 +5,7 @@
 // the hybrid method (E4T-like: encoder start, then a short optimization).
 import { z } from 'zod';
 import { f32 } from '../ml/index.ts';
+import { writeEmbeddingFile } from '../models/personalize/index.ts';
 import { defineNode, port } from '../runtime/index.ts';
 import { toModelImages } from './personalize/images.ts';
 import { loadModel } from './personalize/model-cache.ts';
@@ -14,10 +15,10 @@ export default defineNode({
   version: 1,
   title: 'Concept Encoder',
   category: 'inversion',
-  description: 'A trained encoder turns the images of a concept into the word embedding of a placeholder (S*) in one pass, without optimization.',
+  description: 'A trained encoder turns the images of a concept into the word embedding of a placeholder (S*) in one pass, without optimization. The embedding also leaves as a file a Model Loader can add as a token.',
   framework: { family: 'diffusion', space: 'text-embedding', method: 'learned encoder' },
   inputs: { model: port.model(), images: port.image() },
-  outputs: { embedding: port.embedding() },
+  outputs: { embedding: port.embedding(), file: port.files() },
   params: z.object({ token: z.string().regex(/^S\d*\*$/).default('S*') }),
   async run({ inputs, params, platform, signal }) {
     const model = await loadModel(inputs.model.pack, platform, signal);
@@ -26,6 +27,11 @@ export default defineNode({
     const D = v.length / n;
     const mean = new Float32Array(D);
     for (let i = 0; i < n; i++) for (let j = 0; j < D; j++) mean[j] += v[i * D + j] / n;
-    return { embedding: { kind: 'embedding', tensor: f32([1, D], mean), token: params.token } };
+    const tensor = f32([1, D], mean);
+    const bytes = writeEmbeddingFile(tensor, model.name, params.token);
+    return {
+      embedding: { kind: 'embedding', tensor, token: params.token },
+      file: { kind: 'files', files: [{ name: 'concept-embedding.safetensors', mime: 'application/octet-stream', bytes }] },
+    };
   },
 });

@@ -10,7 +10,7 @@ import { ddimInvert } from '../models/diffusion/inversion.ts';
 import { defineNode, port } from '../runtime/index.ts';
 import { conditioning } from './personalize/conditioning.ts';
 import { fromLatent, latentValue, toModelImages } from './personalize/images.ts';
-import { loadModel, pipelineFor } from './personalize/model-cache.ts';
+import { loadModel, pipelineFor, tokensFor } from './personalize/model-cache.ts';
 
 export default defineNode({
   type: 'encoder-inversion',
@@ -42,7 +42,8 @@ export default defineNode({
     }
     if (params.mode === 'autoencoder') return { latent: latentValue(x0, n, model, 'latent') };
     const { pipe, tokens } = await pipelineFor(inputs.model, platform, signal);
-    const { cond, uncond } = await conditioning(model, pipe, n, inputs.prompt, undefined, tokens);
+    const added = await tokensFor(inputs.model, model, platform, signal);
+    const { cond, uncond } = await conditioning(model, pipe, n, inputs.prompt, undefined, tokens, added);
     const eps = guided(pipe.predictEps, { cond, uncond, scale: params.guidance });
     const noise = await ddimInvert(eps, x0, { schedule: model.schedule, steps: params.steps, signal, onStep: (d, t) => progress(d, t) });
     return { latent: latentValue(noise, n, model, 'noise') };

@@ -7,11 +7,11 @@
 // method. Live loss curve, previews every N steps, early stop on a plateau, seeds; a diverging run
 // stops and keeps its last good value, with a note on the loss curve saying so.
 import { z } from 'zod';
-import { f32 } from '../ml/index.ts';
-import { invertLatent, invertNoise, slotOf, textualInversion } from '../models/personalize/index.ts';
-import { defineNode, type Embedding, type Latent, port } from '../runtime/index.ts';
+import { f32, writeSafetensors } from '../ml/index.ts';
+import { invertLatent, invertNoise, slotOf, textualInversion, writeEmbeddingFile } from '../models/personalize/index.ts';
+import { defineNode, type Embedding, type Files, type Latent, port } from '../runtime/index.ts';
 import { fromLatent, latentValue, toModelImages } from './personalize/images.ts';
-import { pipelineFor } from './personalize/model-cache.ts';
+import { loadModel, pipelineFor } from './personalize/model-cache.ts';
 import { livePreview } from './personalize/loss-plot.ts';
 import { latentPreview, previewImage } from './personalize/sample-preview.ts';
 
@@ -32,7 +32,7 @@ export default defineNode({
     init: port.latent().optional(),
     initEmbedding: port.embedding().optional(),
   },
-  outputs: { latent: port.latent(), embedding: port.embedding(), loss: port.series() },
+  outputs: { latent: port.latent(), embedding: port.embedding(), loss: port.series(), file: port.files() },
   params: z.object({
     space: z.enum(SPACES).default('text-embedding'),
     steps: z.number().int().min(1).max(5000).default(300),
@@ -52,7 +52,8 @@ export default defineNode({
   }),
   flags: { expensive: true },
   async run({ inputs, params, platform, signal, progress, preview }) {
-    const { model, pipe } = await pipelineFor(inputs.model, platform, signal);
+    // Decoder inversion needs only the autoencoder: load the denoiser's pipeline when a space needs it.
+    const model = await loadModel(inputs.model.pack, platform, signal);
     const targets = toModelImages(inputs.images, model, 'images');
     const losses: number[] = [];
     const live = livePreview(preview);
@@ -71,10 +72,18 @@ export default defineNode({
     };
     const D = model.has('textEncoder') ? model.diffusionConfig.text.dim : 0;
     const emptyEmbedding: Embedding = { kind: 'embedding', tensor: f32([0, D]) };
+    // The learned value as a file: a word a Model Loader can add as a token, or the latent itself.
+    const file = (latent: Latent, embedding: Embedding): Files => {
+      const bytes = embedding.tensor.shape[0]
+        ? writeEmbeddingFile(embedding.tensor, model.name, params.token)
+        : writeSafetensors({ latent: latent.tensor }, { space: latent.space, pack: model.name });
+      return { kind: 'files', files: [{ name: `${params.space}.safetensors`, mime: 'application/octet-stream', bytes }] };
+    };
     const finish = (latent: Latent, embedding: Embedding, r: { losses: number[]; note?: string }) => ({
       latent,
       embedding,
       loss: { kind: 'series' as const, values: r.losses, ...(r.note ? { note: r.note } : {}) },
+      file: file(latent, embedding),
     });
 
     if (params.space === 'latent') {
@@ -83,6 +92,7 @@ export default defineNode({
       return finish(latentValue(r.latent, targets.n, model, 'latent'), emptyEmbedding, r);
     }
 
+    const { pipe } = await pipelineFor(inputs.model, platform, signal);
     const latents = await model.encode(targets.data, targets.n);
     if (params.space === 'noise') {
       const init = inputs.init ? fromLatent(inputs.init, model, ['noise']).data : undefined;

@@ -2,8 +2,8 @@
 // files) and the LoRA files to apply, checks that everything loads, and outputs a REFERENCE. The
 // weights stay in this worker's cache; every other worker loads them itself from the same reference.
 import { z } from 'zod';
-import { defineNode, port } from '../runtime/index.ts';
-import { loadModel, pipelineFor } from './personalize/model-cache.ts';
+import { defineNode, type ModelRef, port } from '../runtime/index.ts';
+import { loadModel, pipelineFor, tokensFor } from './personalize/model-cache.ts';
 
 export const BUILT_IN_PACK = 'models/emoji-diffusion';
 
@@ -13,7 +13,7 @@ export default defineNode({
   title: 'Model Loader',
   category: 'model',
   description:
-    'A model pack: the built-in emoji diffusion model, or your own (a folder path or URL holding manifest.json and its weights, or dropped files). LoRA files listed here are applied to its denoiser.',
+    'A model pack: the built-in emoji diffusion model, or your own (a folder path or URL holding manifest.json and its weights, or dropped files). LoRA files listed here are applied to its denoiser, and embedding files become added tokens (S*, S2*, …).',
   framework: { family: 'diffusion' },
   inputs: {},
   outputs: { model: port.model() },
@@ -22,12 +22,17 @@ export default defineNode({
     /** Dropped files: name → source (blob: URL or path); when set, `pack` is ignored. */
     files: z.record(z.string().regex(/^[A-Za-z0-9._-]+$/), z.string().min(1).max(1_000_000)).optional(),
     loras: z.array(z.object({ source: z.string().min(1).max(1_000_000), scale: z.number().min(-4).max(4).default(1) })).max(8).default([]),
+    /** Added tokens: learned embedding files, each bound to a placeholder in every prompt. */
+    tokens: z.array(z.object({ token: z.string().regex(/^S\d*\*$/), source: z.string().min(1).max(1_000_000) })).max(16).default([]),
   }),
   async run({ params, platform, signal, progress }) {
     const pack = params.files ? `files:${JSON.stringify(params.files)}` : params.pack;
-    const ref = { kind: 'model' as const, pack, loras: params.loras.map((l) => ({ ref: l.source, scale: l.scale })) };
+    const ref: ModelRef = { kind: 'model', pack, loras: params.loras.map((l) => ({ ref: l.source, scale: l.scale })) };
+    if (params.tokens.length) ref.tokens = params.tokens.map((t) => ({ token: t.token, ref: t.source }));
     progress(0, 1);
-    await loadModel(pack, platform, signal);
+    const model = await loadModel(pack, platform, signal);
+    // Added tokens are checked here too, so a word made for another model fails on this node.
+    await tokensFor(ref, model, platform, signal);
     // LoRA files are checked here, so a LoRA made for another model fails on this node.
     if (ref.loras.length) await pipelineFor(ref, platform, signal);
     progress(1, 1);

@@ -71,6 +71,23 @@ describe('Concept Encoder', () => {
     expect(Math.max(...learned.map((v, i) => Math.abs(v - embedding.tensor.data[i])))).toBeLessThan(1e-5);
   });
 
+  it('saves the embedding as a file that a Model Loader adds as a token; another model refuses it', async () => {
+    const model = modelRef(pack);
+    const enc = await runNode('concept-encoder', {}, { model, images: testImages(1) });
+    const file = (enc.outputs.file as { files: { name: string; bytes: Uint8Array }[] }).files[0];
+    const dir = await mkdtemp(join(tmpdir(), 'embedding-'));
+    const path = join(dir, file.name);
+    await writeFile(path, file.bytes);
+    const withToken = (await runNode('model-loader', { pack, tokens: [{ token: 'S*', source: path }] })).outputs.model;
+    const prompt = { kind: 'prompt', text: 'a S* emoji' };
+    const viaFile = tensorOf((await runNode('sampler', { steps: 2, seed: 4 }, { model: withToken, prompt })).outputs, 'latent');
+    const bound = (await runNode('text-prompt', { text: 'a S* emoji' }, { embeddings: [enc.outputs.embedding] })).outputs.prompt;
+    const viaWire = tensorOf((await runNode('sampler', { steps: 2, seed: 4 }, { model, prompt: bound })).outputs, 'latent');
+    expect(Array.from(viaFile.data)).toEqual(Array.from(viaWire.data));
+    const renamed = await tinyPackDir({ name: 'another-pack' });
+    await expect(runNode('model-loader', { pack: renamed, tokens: [{ token: 'S*', source: path }] })).rejects.toThrow(/made for the model "tiny-test-pack", not "another-pack"/);
+  });
+
   it('says so when the pack has no concept encoder', async () => {
     const bare = await tinyPackDir({ without: ['conceptEncoder'] });
     await expect(runNode('concept-encoder', {}, { model: modelRef(bare), images: testImages(1) })).rejects.toThrow(/no concept encoder/);

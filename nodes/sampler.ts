@@ -12,7 +12,7 @@ import { defineNode, port } from '../runtime/index.ts';
 import { tensorToRgba } from './image/ops.ts';
 import { conditioning } from './personalize/conditioning.ts';
 import { fromLatent, fromModelImages, latentValue } from './personalize/images.ts';
-import { pipelineFor } from './personalize/model-cache.ts';
+import { pipelineFor, tokensFor } from './personalize/model-cache.ts';
 
 export default defineNode({
   type: 'sampler',
@@ -48,7 +48,8 @@ export default defineNode({
       n = l.n;
       start = inputs.latent.space === 'noise' ? { noise: l.data } : { init: l.data };
     }
-    const { cond, uncond } = await conditioning(model, pipe, n, inputs.prompt, inputs.negative, tokens);
+    const added = await tokensFor(inputs.model, model, platform, signal);
+    const { cond, uncond } = await conditioning(model, pipe, n, inputs.prompt, inputs.negative, tokens, added);
     const guidedEps = guided(pipe.predictEps, { cond, uncond, scale: params.guidance });
     // The last model call, so a preview can show that step's clean estimate x̂₀ rather than noise.
     let last: { x: Float32Array; eps: Float32Array; t: number } | null = null;

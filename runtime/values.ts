@@ -31,6 +31,8 @@ export interface ModelRef {
   pack: string;
   /** LoRA files (sources) applied on top of the pack's denoiser, in order. */
   loras: { ref: string; scale: number }[];
+  /** Added tokens: embedding files (sources) bound to placeholders (e.g. 'S*') in every prompt. */
+  tokens?: { token: string; ref: string }[];
 }
 export interface LoraWeights {
   kind: 'lora';

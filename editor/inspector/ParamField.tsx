@@ -1,6 +1,7 @@
 // One generated form row. Typing keeps a draft until it parses, so "0." or "-" never reaches
 // the document; each focus of a field is one undo step however many keys are pressed.
-import { useEffect, useRef, useState } from 'react';
+import { useRef } from 'react';
+import { JsonBox, ListBox, NumberBox, type Focus } from './TextInputs.tsx';
 import type { Field } from './param-fields.ts';
 
 let focusSession = 0;
@@ -29,8 +30,6 @@ export function ParamField({ field, value, problem, onChange }: ParamFieldProps)
     </label>
   );
 }
-
-type Focus = { onFocus(): void };
 
 function Control({ field, value, set, focus }: { field: ParamFieldProps['field']; value: unknown; set(v: unknown): void; focus: Focus }) {
   switch (field.control) {
@@ -85,74 +84,4 @@ function Control({ field, value, set, focus }: { field: ParamFieldProps['field']
     case 'json':
       return <JsonBox value={value} set={set} focus={focus} />;
   }
-}
-
-function NumberBox({ value, integer, min, max, set, focus }: { value: unknown; integer: boolean; min?: number; max?: number; set(v: unknown): void; focus: Focus }) {
-  const [draft, setDraft] = useState(value === undefined ? '' : String(value));
-  const editing = useRef(false);
-  useEffect(() => {
-    if (!editing.current) setDraft(value === undefined ? '' : String(value));
-  }, [value]);
-  const bad = draft.trim() !== '' && (!Number.isFinite(Number(draft)) || (integer && !Number.isInteger(Number(draft))));
-  return (
-    <input
-      type="text"
-      inputMode={integer ? 'numeric' : 'decimal'}
-      className={`number${bad ? ' bad' : ''}`}
-      value={draft}
-      title={[min !== undefined && `min ${min}`, max !== undefined && max < Number.MAX_SAFE_INTEGER && `max ${max}`].filter(Boolean).join(', ')}
-      onFocus={() => {
-        editing.current = true;
-        focus.onFocus();
-      }}
-      onBlur={() => {
-        editing.current = false;
-        setDraft(value === undefined ? '' : String(value));
-      }}
-      onChange={(e) => {
-        setDraft(e.target.value);
-        const t = e.target.value.trim();
-        if (t === '') return set(undefined);
-        const n = Number(t);
-        if (Number.isFinite(n)) set(n);
-      }}
-    />
-  );
-}
-
-function ListBox({ value, set, focus }: { value: string[]; set(v: unknown): void; focus: Focus }) {
-  const [draft, setDraft] = useState(value.join('\n'));
-  useEffect(() => setDraft((d) => (d.split('\n').filter(Boolean).join('\n') === value.join('\n') ? d : value.join('\n'))), [value]);
-  return (
-    <textarea
-      rows={Math.min(6, Math.max(2, value.length))}
-      value={draft.length > 4000 ? `${value.length} items (long data URLs hidden)` : draft}
-      readOnly={draft.length > 4000}
-      placeholder="one per line"
-      {...focus}
-      onChange={(e) => {
-        setDraft(e.target.value);
-        set(e.target.value.split('\n').map((s) => s.trim()).filter(Boolean));
-      }}
-    />
-  );
-}
-
-function JsonBox({ value, set, focus }: { value: unknown; set(v: unknown): void; focus: Focus }) {
-  const [draft, setDraft] = useState(JSON.stringify(value ?? null));
-  return (
-    <textarea
-      rows={3}
-      value={draft}
-      {...focus}
-      onChange={(e) => {
-        setDraft(e.target.value);
-        try {
-          set(JSON.parse(e.target.value));
-        } catch {
-          // Not JSON yet; the draft stays in the box until it is.
-        }
-      }}
-    />
-  );
 }

@@ -13,6 +13,7 @@ export {
   conceptEncoderWeightShapes,
   conceptTrainingGraph,
 } from './concept-encoder.ts';
+export { checkEmbeddingFits, EMBEDDING_FORMAT, readEmbeddingFile, writeEmbeddingFile } from './embedding-file.ts';
 export { denoisingBatch, type DenoisingExamples } from './denoising-batch.ts';
 export { latentInversionGraph, LORA_TARGETS, type LoraTarget, loraTrainingGraph, noiseInversionGraph, textualInversionGraph } from './inversion-graphs.ts';
 export { invertLatent, type LatentInversionOptions } from './latent-inversion.ts';

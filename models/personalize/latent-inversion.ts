@@ -23,12 +23,14 @@ export async function invertLatent(model: PackModel, o: LatentInversionOptions):
   const [c, h, wd] = model.latentShape;
   const z = f32([o.n, c, h, wd], o.init ? o.init.slice() : new Float32Array(o.n * c * h * wd));
   const params: Record<string, Tensor> = { z, ...Object.fromEntries(weights.map((k) => [k, w[k]])) };
-  const trainer = await Trainer.create({ graph, loss: 'loss', trainable: ['z'], params, optimizer: new Adam({ lr: o.lr }), backend: model.backend, session: model.sessionOptions });
+  const optimizer = new Adam({ lr: o.lr });
+  const trainer = await Trainer.create({ graph, loss: 'loss', trainable: ['z'], params, optimizer, backend: model.backend, session: model.sessionOptions });
   const target = f32([o.n, 3, vae.resolution, vae.resolution], o.targets);
   try {
     const r = await optimize({
       ...o,
       trainer,
+      decay: { optimizer, to: 0.05 },
       batch: () => ({ target }),
       onPreview: o.onPreview && ((k, v) => o.onPreview!(k, v.z.data as Float32Array)),
     });

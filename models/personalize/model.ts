@@ -156,7 +156,8 @@ export class PackModel {
 
   /** The evaluator (a small CLIP) of the pack, for CLIP-I and CLIP-T. */
   evaluator(): Promise<ClipEmbedder> {
-    this.clip ??= ClipEmbedder.create(configFromArchitecture(this.manifest.components.evaluator!.architecture), this.weights('evaluator'), {
+    const weights = this.weights('evaluator');
+    this.clip ??= ClipEmbedder.create(configFromArchitecture(this.manifest.components.evaluator!.architecture), weights, {
       backend: this.backend,
       session: this.sessionOptions,
       batch: 8,

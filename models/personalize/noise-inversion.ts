@@ -33,10 +33,11 @@ export async function invertNoise(model: PackModel, unetWeights: Record<string, 
     init = Float32Array.from({ length: o.n * model.latentSize }, () => rng.normal());
   }
   const params: Record<string, Tensor> = { x: f32(shape, init.slice()), ...Object.fromEntries(weights.map((k) => [k, unetWeights[k]])) };
-  const trainer = await Trainer.create({ graph, loss: 'loss', trainable: ['x'], params, optimizer: new Adam({ lr: o.lr }), backend: model.backend, session: model.sessionOptions });
+  const optimizer = new Adam({ lr: o.lr });
+  const trainer = await Trainer.create({ graph, loss: 'loss', trainable: ['x'], params, optimizer, backend: model.backend, session: model.sessionOptions });
   const feeds = { context: f32([o.n, config.text.maxLength, config.text.dim], o.context), target: f32(shape, o.targets) };
   try {
-    const r = await optimize({ ...o, trainer, batch: () => feeds, onPreview: o.onPreview && ((k, v) => o.onPreview!(k, v.x.data as Float32Array)) });
+    const r = await optimize({ ...o, trainer, decay: { optimizer, to: 0.05 }, batch: () => feeds, onPreview: o.onPreview && ((k, v) => o.onPreview!(k, v.x.data as Float32Array)) });
     return { ...r, noise: r.values.x.data as Float32Array };
   } finally {
     await trainer.release();

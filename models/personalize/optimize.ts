@@ -19,6 +19,11 @@ export interface LoopOptions {
   previewEvery?: number;
   onPreview?: (step: number, values: Record<string, Tensor>) => Promise<void> | void;
   signal?: AbortSignal;
+  /**
+   * Cosine decay of the optimizer's lr from its start value to `to`× over the steps: inversion of a
+   * single image converges to a sharper optimum when the last steps are small.
+   */
+  decay?: { optimizer: { lr: number }; to: number };
 }
 
 export interface LoopResult {
@@ -44,8 +49,10 @@ export async function optimize(o: LoopOptions): Promise<LoopResult> {
   let best = Infinity;
   let bestAt = 0;
   const diverged = (k: number, why: string): LoopResult => ({ values: good, losses, stopped: 'diverged', note: `diverged at step ${k + 1}: ${why}; kept the values of step ${k}` });
+  const lr0 = o.decay?.optimizer.lr ?? 0;
   for (let k = 0; k < o.steps; k++) {
     o.signal?.throwIfAborted();
+    if (o.decay) o.decay.optimizer.lr = lr0 * (o.decay.to + (1 - o.decay.to) * 0.5 * (1 + Math.cos((Math.PI * k) / Math.max(1, o.steps - 1))));
     const before = snapshot();
     let loss: number;
     try {

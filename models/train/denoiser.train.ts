@@ -17,7 +17,8 @@ import type { TrainFn } from './options.ts';
 /**
  * Sized for the pack's budget (≤ ~75 min of one core): measured ~0.55 s/step at batch 32 on one
  * onnxruntime thread on an otherwise quiet 2-core machine (3.6 M UNet + 0.8 M text-encoder weights),
- * so 7,000 steps (224k examples, ~30 epochs) take ~65 min.
+ * so 7,000 steps (224k examples, ~30 epochs) take ~65 min. On a busy machine keep --threads 1:
+ * with other jobs running, two onnxruntime threads measured 3.3 s/step against 1.2 s/step for one.
  */
 export const DENOISER_DEFAULTS = {
   steps: 7000,

@@ -7,8 +7,17 @@ import type { Prompt } from '../../runtime/index.ts';
 const bindings = (p: Prompt | undefined) => Object.fromEntries(Object.entries(p?.embeddings ?? {}).map(([k, t]) => [k, t.data as Float32Array]));
 
 /** The contexts for `n` images: cond from the prompt, uncond from the negative prompt. */
-export async function conditioning(model: PackModel, pipe: TextToImage, n: number, prompt: Prompt | undefined, negative: Prompt | undefined, allowUnbound: readonly string[] = []) {
-  const encode = (p: Prompt | undefined) => pipe.encodeEmbeddings(model.promptEmbeds(Array(n).fill(p?.text ?? ''), bindings(p), pipe, allowUnbound));
+export async function conditioning(
+  model: PackModel,
+  pipe: TextToImage,
+  n: number,
+  prompt: Prompt | undefined,
+  negative: Prompt | undefined,
+  allowUnbound: readonly string[] = [],
+  /** The model reference's added tokens; embeddings wired into the prompt take precedence. */
+  added: Record<string, Float32Array> = {},
+) {
+  const encode = (p: Prompt | undefined) => pipe.encodeEmbeddings(model.promptEmbeds(Array(n).fill(p?.text ?? ''), { ...added, ...bindings(p) }, pipe, allowUnbound));
   const cond = await encode(prompt);
   const uncond = await encode(negative);
   return { cond, uncond };

@@ -3,7 +3,7 @@
 // sessions, and reuses them for every later node. Keys: pack source (+ LoRA stack for denoisers).
 import { hashText, type LoraWeights, type ModelRef, type Platform } from '../../runtime/index.ts';
 import { type FetchBytes, loadPack, PackError } from '../../models/pack/load.ts';
-import { checkLoraFits, mergeLoras, PACK_ARCHITECTURES, PackModel, readLoraFile } from '../../models/personalize/index.ts';
+import { checkEmbeddingFits, checkLoraFits, mergeLoras, PACK_ARCHITECTURES, PackModel, readEmbeddingFile, readLoraFile, slotOf } from '../../models/personalize/index.ts';
 import type { TextToImage } from '../../models/diffusion/pipeline.ts';
 
 const packs = new Map<string, Promise<PackModel>>();
@@ -89,6 +89,22 @@ function loraDigest(l: LoraWeights): string {
     parts.push(`${k}:${d.length}:${s}`);
   }
   return hashText(parts.join(';'));
+}
+
+/** The reference's added tokens (embedding files), checked against the model: slot → vector. */
+export async function tokensFor(ref: ModelRef, model: PackModel, platform: Platform, signal: AbortSignal): Promise<Record<string, Float32Array>> {
+  const out: Record<string, Float32Array> = {};
+  for (const t of ref.tokens ?? []) {
+    let e;
+    try {
+      e = readEmbeddingFile(await platform.readSource(t.ref, signal));
+      checkEmbeddingFits(model, e);
+    } catch (err) {
+      throw new Error(`embedding ${t.ref}: ${(err as Error).message}`);
+    }
+    out[slotOf(t.token)] = e.vector.data as Float32Array;
+  }
+  return out;
 }
 
 /** Forget every loaded pack (tests; a host freeing memory). */

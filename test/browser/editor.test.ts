@@ -197,6 +197,8 @@ describe.skipIf(skip).sequential('editor in Chromium', () => {
     const cat = new Uint8Array(await readFile(join(ROOT, 'public/samples/1f431.png')));
     await dropFiles(page, [{ name: 'cat.png', mime: 'image/png', bytes: cat }], { x: pane.x + 200, y: pane.y + 200 });
     await expect.poll(() => page.locator('[data-type="image-loader"]').count()).toBe(2);
+    await page.locator('[data-type="image-loader"]').last().locator('header').click();
+    await expect(page.getByTestId('field-sources').innerText()).resolves.toMatch(/picture 1 · \d+ KB/);
     await screenshot(page, '14-image-dropped');
   });
 

@@ -1,6 +1,7 @@
 // End to end: the app, served by Vite (dev server and production build), opens the editor on
 // its default example, and its About panel runs the engine probe in a module Web Worker on
 // onnxruntime-web with several wasm threads and shows gradients equal to their closed form.
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,6 +39,9 @@ describe.skipIf(skip).each<ServeMode>(['dev', 'preview'])('app shell in Chromium
     expect(await page.locator('.react-flow__node-workbench').count()).toBeGreaterThan(0);
     await page.getByTestId('about-button').click();
     await expect(page.getByTestId('about').innerText()).resolves.toMatch(/Twemoji[\s\S]*CC-BY 4\.0/);
+    // Model packs are credited from their own manifests.
+    if (existsSync(join(ROOT, 'public/models/emoji-diffusion/manifest.json')))
+      await expect(page.getByTestId('model-credits').innerText()).resolves.toMatch(/emoji-diffusion[\s\S]*Twemoji/);
     const check = page.getByTestId('engine-check');
     await page
       .locator('[data-testid="engine-check"]:not([data-status="running"])')
