@@ -20,6 +20,7 @@ const workbench = createWorkbench({ registry, runtime, storage });
 async function start() {
   const restored = await storage.load();
   workbench.doc.getState().reset(restored ?? defaultExample());
+  workbench.ui.setState({ fitRequest: 1 });
   const saver = debouncedSaver(storage);
   workbench.doc.subscribe((s, prev) => s.doc !== prev.doc && saver.schedule(s.doc));
   addEventListener('pagehide', () => void saver.flush());

@@ -3,6 +3,7 @@
 import {
   Background,
   BackgroundVariant,
+  ControlButton,
   Controls,
   MiniMap,
   ReactFlow,
@@ -17,6 +18,7 @@ import { checkConnection } from '../document/connect-rules.ts';
 import { useDoc, useUi, useWorkbench } from '../workbench.ts';
 import { ConnectionLine } from './ConnectionLine.tsx';
 import { createFlowMapper, type FlowNode } from './flow-mapping.ts';
+import { fitAll } from './fit.ts';
 import { FrameNode } from './FrameNode.tsx';
 import { useFlowChanges } from './use-flow-changes.ts';
 import { WorkbenchNode } from './WorkbenchNode.tsx';
@@ -51,7 +53,8 @@ export function Canvas() {
   const onMoveEnd = useCallback(() => container.current?.classList.remove('moving'), []);
 
   useEffect(() => {
-    if (fitRequest) requestAnimationFrame(() => void rf.fitView({ padding: 0.15 }));
+    // After the new nodes reach React Flow's store, which happens on the next render.
+    if (fitRequest) requestAnimationFrame(() => fitAll(rf));
   }, [fitRequest, rf]);
 
   const asWiring = (c: Connection) => ({ source: c.source, sourceHandle: c.sourceHandle ?? '', target: c.target, targetHandle: c.targetHandle ?? '' });
@@ -134,8 +137,6 @@ export function Canvas() {
         onlyRenderVisibleElements
         snapToGrid={snap}
         snapGrid={SNAP}
-        fitView
-        fitViewOptions={{ padding: 0.15 }}
         minZoom={0.1}
         maxZoom={3}
         deleteKeyCode={null}
@@ -148,7 +149,11 @@ export function Canvas() {
       >
         <Background variant={BackgroundVariant.Dots} gap={16} size={1.2} />
         <MiniMap pannable zoomable bgColor="#12151b" maskColor="rgba(8, 10, 14, 0.65)" nodeColor={(n) => (n.type === 'frame' ? 'rgba(148,163,184,0.25)' : categoryColour(wb.catalog.get((n.data as { node: { type: string } }).node.type)?.category ?? ''))} />
-        <Controls showInteractive={false} />
+        <Controls showInteractive={false} showFitView={false}>
+          <ControlButton onClick={() => fitAll(rf, 200)} title="Fit the graph in view (F)" aria-label="fit view">
+            ⤢
+          </ControlButton>
+        </Controls>
       </ReactFlow>
     </div>
   );

@@ -1,8 +1,8 @@
 // The document as React Flow nodes and edges. Pure, and memoized per document object: immer
 // keeps unchanged nodes identical, so after an edit only the touched nodes get new objects
 // and React Flow re-renders only them (what keeps a 300-node graph smooth).
-import type { Edge, Node } from '@xyflow/react';
-import type { GraphDoc, GraphEdge, GraphNode } from '../../runtime/index.ts';
+import { Position, type Edge, type Node, type NodeHandle } from '@xyflow/react';
+import type { GraphDoc, GraphEdge, GraphNode, NodeInfo } from '../../runtime/index.ts';
 import type { NodeCatalog } from '../catalog/node-catalog.ts';
 import { PORT_STYLE } from '../catalog/theme.ts';
 import { groupsOf, type Group } from '../document/groups.ts';
@@ -17,10 +17,31 @@ type Size = { width: number; height: number };
 /** The width every node is drawn at (app.css `.wb-node`). */
 export const NODE_WIDTH = 244;
 
-/** A node's size before the canvas has measured it, from its port count. React Flow hides a
- * node until it knows a size; a good guess draws a large graph a whole layout pass sooner, and
- * the measured size replaces it right after. */
-export const estimatedHeight = (ports: number) => 38 + Math.max(1, ports) * 23 + 12;
+/** Where the first port row's handle sits and how far apart rows are (app.css: header, `.ports`
+ * padding, 20px rows with 3px gaps), and a handle's size. */
+const FIRST_HANDLE_TOP = 43.3;
+const ROW_PITCH = 23;
+const HANDLE = 11;
+
+/** A node's size before the canvas has measured it, from its port count. */
+export const estimatedHeight = (rows: number) => FIRST_HANDLE_TOP - 0.5 + Math.max(1, rows) * ROW_PITCH;
+
+/** Handle boxes before measurement, from the node's ports. React Flow hides a node until it
+ * knows its size and draws a wire only once it knows both handles; good guesses draw a large
+ * graph, wires included, a whole measuring pass sooner, and the measured values replace them. */
+export function estimatedHandles(info: NodeInfo): NodeHandle[] {
+  const side = (names: string[], type: 'source' | 'target') =>
+    names.map((id, i) => ({
+      id,
+      type,
+      position: type === 'target' ? Position.Left : Position.Right,
+      x: type === 'target' ? -HANDLE / 2 + 1 : NODE_WIDTH - HANDLE / 2 - 1,
+      y: FIRST_HANDLE_TOP + i * ROW_PITCH,
+      width: HANDLE,
+      height: HANDLE,
+    }));
+  return [...side(Object.keys(info.inputs), 'target'), ...side(Object.keys(info.outputs), 'source')];
+}
 
 export function createFlowMapper(catalog: NodeCatalog) {
   const nodeCache = new WeakMap<GraphNode, { selected: boolean; size?: Size; out: WorkbenchFlowNode }>();
@@ -41,10 +62,11 @@ export function createFlowMapper(catalog: NodeCatalog) {
     const hit = nodeCache.get(n);
     if (hit && hit.selected === selected && hit.size === size) return hit.out;
     const info = catalog.get(n.type);
-    const ports = info ? Math.max(Object.keys(info.inputs).length, Object.keys(info.outputs).length) : 1;
+    const rows = info ? Math.max(Object.keys(info.inputs).length, Object.keys(info.outputs).length) : 1;
+    const base = { id: n.id, type: 'workbench' as const, position: n.position, data: { node: n }, selected };
     const out: WorkbenchFlowNode = size
-      ? { id: n.id, type: 'workbench', position: n.position, data: { node: n }, selected, measured: size }
-      : { id: n.id, type: 'workbench', position: n.position, data: { node: n }, selected, initialWidth: NODE_WIDTH, initialHeight: estimatedHeight(ports) };
+      ? { ...base, measured: size }
+      : { ...base, initialWidth: NODE_WIDTH, initialHeight: estimatedHeight(rows), handles: info && estimatedHandles(info) };
     nodeCache.set(n, { selected, size, out });
     return out;
   };

@@ -1,6 +1,7 @@
 // Wires the keyboard map to the actions, for the whole window.
 import { useReactFlow } from '@xyflow/react';
 import { useEffect } from 'react';
+import { fitAll } from '../canvas/fit.ts';
 import { noSelection } from './ui-store.ts';
 import { commandFor, type Command } from './shortcuts.ts';
 import type { Workbench } from '../workbench.ts';
@@ -31,7 +32,7 @@ export function useShortcuts(wb: Workbench, openFile: () => void) {
       palette: () => wb.ui.setState({ palette: center() }),
       save: wb.actions.saveJson,
       open: openFile,
-      fit: () => void rf.fitView({ padding: 0.15, duration: 250 }),
+      fit: () => fitAll(rf, 200),
       help: () => wb.ui.setState({ dialog: 'shortcuts' }),
       overlay: () => wb.ui.setState((s) => ({ overlay: !s.overlay })),
       escape: () => {

@@ -23,7 +23,10 @@ describe('denoiser training (smoke)', () => {
     expect(first.interrupted).toBe(true);
     expect(first.step).toBeGreaterThanOrEqual(25);
     expect(first.step).toBeLessThan(first.totalSteps);
-    const second = await train({ ...base, resume: true, log: () => {} });
+    const lines: string[] = [];
+    const second = await train({ ...base, resume: true, log: (l) => lines.push(l) });
+    // The intermediate export happens at the run's step 40, though this segment started at ≥ 25.
+    expect(lines).toContain(`[denoiser] exported the EMA weights of step 40 to ${base.out}`);
     expect(second.interrupted).toBe(false);
     expect(second.step).toBe(second.totalSteps);
     expect(second.exported?.weights).toBe('unet.safetensors');

@@ -50,6 +50,7 @@ const SMOKE = {
   lr: 2e-3,
   warmup: 5,
   checkpointEvery: 20,
+  exportEvery: 40,
   examples: 12,
   text: { dim: 32, layers: 1, heads: 2 },
   unet: { channels: [16, 32], attention: [false, true], groups: 4 },
@@ -85,7 +86,7 @@ export const train: TrainFn = async (opts) => {
 
   const schedule = noiseSchedule(D.schedule);
   const sampler = new EpochSampler(data.count, batch, seed);
-  const exportEvery = opts.smoke ? steps : D.exportEvery;
+  const exportEvery = opts.smoke ? SMOKE.exportEvery : D.exportEvery;
   const doExport = (step: number, wallTimeSeconds: number) =>
     exportDenoiser({ dir: opts.out, config, ema: optimizer.average(), step, wallTimeSeconds, options: { ...hyper, threads: opts.threads, seed }, data, tokenizer: data.tokenizer.config, schedule: D.schedule });
   const [wallStart, priorWall] = [performance.now(), run.checkpoint?.state.wallTimeSeconds ?? 0];
@@ -106,8 +107,13 @@ export const train: TrainFn = async (opts) => {
       checkpointEvery: opts.checkpointEvery ?? (opts.smoke ? SMOKE.checkpointEvery : D.checkpointEvery),
       opts,
       evaluate: async (t) => {
-        // Intermediate exports ride on the checkpoint hook, so a long run can be evaluated before it ends.
-        if (!opts.noExport && t.steps > 0 && t.steps % exportEvery === 0 && t.steps < steps) await doExport(t.steps, wall());
+        // Intermediate exports ride on the checkpoint hook, so a long run can be evaluated before it
+        // ends. The trainer counts this segment's steps only; the run's step adds the resumed ones.
+        const step = (run.checkpoint?.state.step ?? 0) + t.steps;
+        if (!opts.noExport && t.steps > 0 && step % exportEvery === 0 && step < steps) {
+          await doExport(step, wall());
+          log(`[denoiser] exported the EMA weights of step ${step} to ${opts.out}`);
+        }
         return { probeLoss: await t.evaluate(probe) };
       },
     });
