@@ -2,13 +2,12 @@
 // computing exactly what the base does), the two routes from ids to context agreeing, the placeholder
 // row mattering only to prompts that use it, and the gradient Textual Inversion needs.
 import { describe, expect, it } from 'vitest';
-import { f32, grad, GraphBuilder, i64, loraNames, randn, Rng, type Tensor, toOnnxBytes } from '../../ml/index.ts';
+import { f32, grad, type Graph, GraphBuilder, i64, loraNames, Params, randn, Rng, type Tensor, toOnnxBytes } from '../../ml/index.ts';
 import { backend } from '../../ml/nn/testing.ts';
-import { unetLoraTargets, unetWeightShapes, unetArchitecture, textEncoderWeightShapes, textEncoderArchitecture } from './architecture.ts';
+import { textEncoderArchitecture, textEncoderWeightShapes, unetArchitecture, unetLoraTargets, unetWeightShapes } from './architecture.ts';
 import { type DiffusionConfig, diffusionConfigSchema, textEncoderGraph, trainingGraph, unetGraph, unetTrainingGraph } from './graphs.ts';
 import { TextToImage } from './pipeline.ts';
 import { TextEncoder } from './text-encoder.ts';
-import { Params } from '../../ml/index.ts';
 
 const config: DiffusionConfig = diffusionConfigSchema.parse({
   text: { vocabSize: 12, maxLength: 5, dim: 16, layers: 2, heads: 2 },
@@ -16,7 +15,7 @@ const config: DiffusionConfig = diffusionConfigSchema.parse({
 });
 const B = 2;
 
-async function runGraph(graph: Parameters<typeof toOnnxBytes>[0], feeds: Record<string, Tensor>, fetch?: string[]) {
+async function runGraph(graph: Graph, feeds: Record<string, Tensor>, fetch?: string[]) {
   const s = await backend.create(toOnnxBytes(graph));
   try {
     return await s.run(feeds, fetch);

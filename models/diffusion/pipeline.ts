@@ -1,7 +1,7 @@
 // The text-to-image model behind sessions: prompt ids → context (text encoder) and
 // (latents, t, context) → ε̂ (UNet), with sessions made per batch size on first use (graphs have
 // static shapes). The backend is injected, so the same code runs on onnxruntime-node and -web.
-import { type Backend, type Session, type SessionOptions, type Tensor, f32, i64, toOnnxBytes } from '../../ml/index.ts';
+import { type Backend, f32, type Graph, i64, type Session, type SessionOptions, type Tensor, toOnnxBytes } from '../../ml/index.ts';
 import type { ContextEpsFn } from './guidance.ts';
 import { type BuildOptions, type DiffusionConfig, textEncoderGraph, unetGraph } from './graphs.ts';
 import { lookupTokens } from './text-encoder.ts';
@@ -85,7 +85,7 @@ export class TextToImage {
     }
   }
 
-  private session(cache: Map<number, Promise<Session>>, batch: number, graph: () => Parameters<typeof toOnnxBytes>[0]): Promise<Session> {
+  private session(cache: Map<number, Promise<Session>>, batch: number, graph: () => Graph): Promise<Session> {
     let s = cache.get(batch);
     if (!s) {
       s = this.opts.backend.create(toOnnxBytes(graph()), this.opts.session);

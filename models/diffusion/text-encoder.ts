@@ -4,7 +4,7 @@
 // learned vector (and differentiates with respect to it); ordinary prompts get theirs from
 // lookupTokens() over the table, or from embed() inside a graph that trains the table.
 import { z } from 'zod';
-import { gelu, LayerNorm, Linear, Attention, Module, randn, type Params, type Value } from '../../ml/index.ts';
+import { Attention, gelu, LayerNorm, Linear, Module, type Params, randn, type Value } from '../../ml/index.ts';
 
 /** What a module is declared under (ml/nn's Parent, spelled out: the engine's index does not name it). */
 type Parent = Params | Module;
