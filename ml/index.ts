@@ -38,7 +38,7 @@ export { OptimizerError, type Optimizer } from './optim/optimizer.ts';
 export { constantLr, cosineDecay, linearWarmup, warmupCosine, type Schedule } from './optim/schedule.ts';
 
 export { Params, joinPath, type ParamInfo } from './nn/params.ts';
-export { Module } from './nn/module.ts';
+export { Module, type Parent } from './nn/module.ts';
 export { Linear, linear, type LinearOptions } from './nn/linear.ts';
 export { Conv2d, conv2d, ConvTranspose2d, type Conv2dOptions, type ConvTranspose2dOptions } from './nn/conv.ts';
 export { GroupNorm, LayerNorm, type GroupNormOptions, type LayerNormOptions } from './nn/norm.ts';
