@@ -48,6 +48,7 @@ export {
 } from './document/schema.ts';
 export { MIGRATIONS, migrate } from './document/migrations.ts';
 export { MAX_GRAPH_BYTES, parseGraphJson, parseGraphText, type ParseResult } from './document/parse.ts';
+export { encodePngWithGraph, GRAPH_CHUNK, graphTextFromPng } from './document/png-graph.ts';
 export { formatError, type ValidationCode, type ValidationError } from './document/errors.ts';
 export { validateGraph } from './validate.ts';
 export { ancestorsOf, indexGraph, type GraphIndex, type Wire } from './graph.ts';

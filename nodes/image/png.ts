@@ -1,30 +1,10 @@
-// PNG encoding with the graph embedded as a tEXt chunk, as ComfyUI does, so dropping a saved
-// image back onto the editor restores the graph that made it.
-import { decode, encode } from 'fast-png';
-import { parseGraphText, type ParseResult, type RgbaImage } from '../../runtime/index.ts';
+// PNG files for the image nodes: the graph-in-PNG format (runtime/document/png-graph.ts) and a
+// platform-free decoder.
+import { decode } from 'fast-png';
+import { encodePngWithGraph, GRAPH_CHUNK, graphTextFromPng, parseGraphText, type ParseResult, type RgbaImage } from '../../runtime/index.ts';
 
-/** The tEXt keyword under which the graph document is stored. */
-export const GRAPH_CHUNK = 'workflow';
-
-// tEXt is Latin-1; escaping everything outside ASCII keeps the JSON valid and lossless.
-const asciiJson = (value: unknown) =>
-  JSON.stringify(value).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
-
-export function encodePng(img: RgbaImage, graph?: unknown): Uint8Array {
-  return encode({
-    width: img.width,
-    height: img.height,
-    data: img.data,
-    channels: 4,
-    depth: 8,
-    text: graph === undefined ? undefined : { [GRAPH_CHUNK]: asciiJson(graph) },
-  });
-}
-
-/** The graph JSON text embedded in a PNG, or undefined when it has none. */
-export function graphTextFromPng(bytes: Uint8Array): string | undefined {
-  return decode(bytes).text[GRAPH_CHUNK];
-}
+export { GRAPH_CHUNK, graphTextFromPng };
+export const encodePng = encodePngWithGraph;
 
 /** The graph a saved PNG carries, validated and migrated like any graph file: what the
  * editor does when a PNG is dropped on it. */
