@@ -21,6 +21,9 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 120_000,
           pool: 'forks',
+          // One file at a time: each starts its own server, Chromium and workers that load the
+          // pack, and two cores cannot run them side by side without starving a run.
+          fileParallelism: false,
         },
       },
     ],

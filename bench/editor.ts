@@ -12,17 +12,30 @@ import { COLUMNS, generatedGraph, ROWS } from './editor-graph.ts';
 
 // Page-side code goes in as text: tsx names functions with a helper that the page lacks.
 
-/** Resolves in the page with the time of the first frame in which all nodes and all wires are
- * drawn (React Flow hides a node until it knows its size, and draws a wire only once it has
- * measured the handles at both ends). */
+/** Resolves in the page with the time at which the main thread has finished the first frame in
+ * which all nodes and all wires are drawn (React Flow hides a node until it knows its size, and
+ * draws a wire only once it knows the handles at both ends). Checked in each animation frame;
+ * the time is taken in a task queued from that frame, which runs after the frame's style, layout
+ * and paint. Not the frame's own timestamp: that is when the frame was due, which can be long
+ * before work that held up the frame (a render in a task) was done. */
 const firstFullFrame = (page: Page, nodes: number, edges: number) =>
   page.evaluate<{ nodes: number; all: number }>(`new Promise((resolve) => {
+    let nodesSeen = false;
     let nodesAt;
-    const check = (t) => {
+    const afterFrame = (then) => {
+      const { port1, port2 } = new MessageChannel();
+      port1.onmessage = () => then(performance.now());
+      port2.postMessage(0);
+    };
+    const check = () => {
       const all = document.querySelectorAll('.react-flow__node-workbench');
       const wires = [...document.querySelectorAll('.react-flow__edge-path')].filter((p) => p.getAttribute('d'));
-      if (nodesAt === undefined && all.length === ${nodes} && [...all].every((n) => n.style.visibility !== 'hidden')) nodesAt = t;
-      if (nodesAt !== undefined && wires.length === ${edges}) resolve({ nodes: nodesAt, all: t });
+      const nodesDrawn = all.length === ${nodes} && [...all].every((n) => n.style.visibility !== 'hidden');
+      if (nodesDrawn && !nodesSeen) {
+        nodesSeen = true;
+        afterFrame((t) => (nodesAt = t));
+      }
+      if (nodesDrawn && wires.length === ${edges}) afterFrame((t) => resolve({ nodes: nodesAt ?? t, all: t }));
       else requestAnimationFrame(check);
     };
     requestAnimationFrame(check);

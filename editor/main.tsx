@@ -3,9 +3,9 @@
 import '@xyflow/react/dist/style.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { registry } from '../nodes/registry.ts';
+import { declarations } from '../nodes/declarations.ts';
 import { idbStore } from '../runtime/browser/index.ts';
-import { createRuntime } from '../runtime/index.ts';
+import { createRuntime, lazyExecutor } from '../runtime/index.ts';
 import { browserWorkerPool } from '../workers/browser-pool.ts';
 import { App } from './App.tsx';
 import { debouncedSaver, idbDocStorage } from './files/autosave.ts';
@@ -13,9 +13,12 @@ import { defaultExample } from './files/examples.ts';
 import { createWorkbench } from './workbench.ts';
 import './app.css';
 
-const runtime = createRuntime({ registry, executor: browserWorkerPool(), persistent: idbStore() });
+// The workers start once the restored graph is on screen (or at the first run, if sooner):
+// parsing every node's run code would otherwise compete with the first render.
+const executor = lazyExecutor(() => browserWorkerPool(), { lends: true });
+const runtime = createRuntime({ registry: declarations, executor, persistent: idbStore() });
 const storage = idbDocStorage();
-const workbench = createWorkbench({ registry, runtime, storage });
+const workbench = createWorkbench({ registry: declarations, runtime, storage });
 
 async function start() {
   const restored = await storage.load();
@@ -29,6 +32,14 @@ async function start() {
       <App workbench={workbench} />
     </StrictMode>,
   );
+  afterFirstFrames(() => executor.warm());
+}
+
+/** Runs `fn` when the page is first idle after the next two frames (the first render's). */
+function afterFirstFrames(fn: () => void) {
+  // Safari has no requestIdleCallback.
+  const whenIdle = typeof requestIdleCallback === 'function' ? () => requestIdleCallback(fn, { timeout: 1000 }) : () => setTimeout(fn, 200);
+  requestAnimationFrame(() => requestAnimationFrame(whenIdle));
 }
 
 void start();

@@ -1,16 +1,7 @@
 import { z } from 'zod';
-import { f32 } from '../ml/tensor.ts';
-import { defineNode, port } from '../runtime/index.ts';
+import { declareNode, port } from '../runtime/index.ts';
 
-const MODES = {
-  mix: (_a: number, b: number) => b,
-  add: (a: number, b: number) => Math.min(1, a + b),
-  multiply: (a: number, b: number) => a * b,
-  screen: (a: number, b: number) => 1 - (1 - a) * (1 - b),
-  difference: (a: number, b: number) => Math.abs(a - b),
-} as const;
-
-export default defineNode({
+export default declareNode({
   type: 'blend',
   version: 1,
   title: 'Blend',
@@ -22,30 +13,4 @@ export default defineNode({
     alpha: z.number().min(0).max(1).default(0.5),
     mode: z.enum(['mix', 'add', 'multiply', 'screen', 'difference']).default('mix'),
   }),
-  async run({ inputs, params, signal }) {
-    const a = inputs.a.tensor;
-    const b = inputs.b.tensor;
-    const [na, ca, ha, wa] = a.shape;
-    const [nb, cb, hb, wb] = b.shape;
-    if (ca !== cb || ha !== hb || wa !== wb)
-      throw new Error(`Blend needs images of one size, got ${wa}×${ha}×${ca} and ${wb}×${hb}×${cb}; put a Resize/Crop before it`);
-    if (na !== nb && na !== 1 && nb !== 1) throw new Error(`Blend pairs batches of ${na} and ${nb}; they must match or one must be 1`);
-    const n = Math.max(na, nb);
-    const item = ca * ha * wa;
-    const out = new Float32Array(n * item);
-    const da = a.data as Float32Array;
-    const db = b.data as Float32Array;
-    const f = MODES[params.mode];
-    const t = params.alpha;
-    for (let i = 0; i < n; i++) {
-      signal.throwIfAborted();
-      const oa = (na === 1 ? 0 : i) * item;
-      const ob = (nb === 1 ? 0 : i) * item;
-      for (let k = 0; k < item; k++) {
-        const x = da[oa + k];
-        out[i * item + k] = x * (1 - t) + t * f(x, db[ob + k]);
-      }
-    }
-    return { image: { kind: 'image', tensor: f32([n, ca, ha, wa], out) } };
-  },
 });

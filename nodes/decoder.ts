@@ -1,11 +1,9 @@
 // Decoder: the autoencoder's decoder, latent → image. Takes latents in the denoiser's (scaled)
 // space, as samplers and encoders output them.
 import { z } from 'zod';
-import { defineNode, port } from '../runtime/index.ts';
-import { fromLatent, fromModelImages } from './personalize/images.ts';
-import { loadModel } from './personalize/model-cache.ts';
+import { declareNode, port } from '../runtime/index.ts';
 
-export default defineNode({
+export default declareNode({
   type: 'decoder',
   version: 1,
   title: 'Decoder',
@@ -15,12 +13,4 @@ export default defineNode({
   inputs: { model: port.model(), latent: port.latent() },
   outputs: { images: port.image() },
   params: z.object({}),
-  async run({ inputs, platform, signal, progress }) {
-    const model = await loadModel(inputs.model.pack, platform, signal);
-    const { data, n } = fromLatent(inputs.latent, model, ['latent']);
-    progress(0, 1);
-    const images = fromModelImages(await model.decode(data, n), n, model);
-    progress(1, 1);
-    return { images };
-  },
 });

@@ -4,18 +4,17 @@
 // so the class word keeps its meaning. Outputs the adapters (for a Sampler), a safetensors file to
 // save and load back through a Model Loader, and the loss curve; previews every N steps.
 import { z } from 'zod';
-import { Rng } from '../ml/index.ts';
-import { guided } from '../models/diffusion/guidance.ts';
-import { sample } from '../models/diffusion/samplers.ts';
-import { LORA_TARGETS, loraMetaFor, type LoraTarget, mergeLoras, parseLoraMeta, slotOf, trainLora, writeLoraFile } from '../models/personalize/index.ts';
-import { TextToImage } from '../models/diffusion/pipeline.ts';
-import { defineNode, port } from '../runtime/index.ts';
-import { toModelImages } from './personalize/images.ts';
-import { pipelineFor } from './personalize/model-cache.ts';
-import { livePreview } from './personalize/loss-plot.ts';
-import { previewImage } from './personalize/sample-preview.ts';
+import type { LoraTarget } from '../models/personalize/index.ts';
+import { declareNode, port } from '../runtime/index.ts';
 
-export default defineNode({
+/** The layer sets of models/personalize's LORA_TARGETS, by name. Named here, not read from that
+ * table: the table's module builds graphs, and the editor loads this declaration without ml/.
+ * The compiler holds the two lists equal. */
+const TARGETS = ['all', 'attention', 'cross-attention-kv', 'conv'] as const satisfies readonly LoraTarget[];
+const everyTargetListed: Exclude<LoraTarget, (typeof TARGETS)[number]> extends never ? true : never = true;
+void everyTargetListed;
+
+export default declareNode({
   type: 'lora-trainer',
   version: 1,
   title: 'LoRA Trainer',
@@ -28,7 +27,7 @@ export default defineNode({
   params: z.object({
     rank: z.number().int().min(1).max(64).default(4),
     alpha: z.number().positive().max(256).default(4),
-    target: z.enum(Object.keys(LORA_TARGETS) as [LoraTarget, ...LoraTarget[]]).default('attention'),
+    target: z.enum(TARGETS).default('attention'),
     steps: z.number().int().min(1).max(5000).default(300),
     lr: z.number().positive().max(1).default(1e-3),
     batch: z.number().int().min(1).max(32).default(4),
@@ -45,58 +44,4 @@ export default defineNode({
     name: z.string().regex(/^[\w.-]+$/).max(100).default('concept-lora'),
   }),
   flags: { expensive: true },
-  async run({ inputs, params, platform, signal, progress, preview }) {
-    const { model, pipe } = await pipelineFor(inputs.model, platform, signal);
-    const images = toModelImages(inputs.images, model, 'images');
-    const latents = await model.encode(images.data, images.n);
-    const slot = slotOf(params.token);
-    const templates = params.templates.map((t) => t.replaceAll(params.token, slot));
-    let prior;
-    if (params.priorImages > 0) {
-      const cond = await model.encodePrompts(Array(params.priorImages).fill(params.classPrompt), {}, pipe);
-      const uncond = await model.encodePrompts(Array(params.priorImages).fill(''), {}, pipe);
-      const eps = guided(pipe.predictEps, { cond, uncond, scale: 4 });
-      const z = await sample(eps, params.priorImages * model.latentSize, { schedule: model.schedule, sampler: 'dpm++2m', steps: params.priorSteps, rng: new Rng(params.seed + 1), signal });
-      prior = { latents: z, m: params.priorImages, prompt: params.classPrompt, weight: params.priorWeight };
-    }
-    const meta = loraMetaFor(model, params.rank, params.alpha, slot);
-    const live = livePreview(preview);
-    const losses: number[] = [];
-    const r = await trainLora(model, pipe, {
-      latents,
-      n: images.n,
-      templates,
-      prior,
-      rank: params.rank,
-      alpha: params.alpha,
-      target: params.target,
-      steps: params.steps,
-      lr: params.lr,
-      batch: params.batch,
-      seed: params.seed,
-      patience: params.patience,
-      previewEvery: params.previewEvery,
-      signal,
-      onStep: (k, loss) => {
-        losses.push(loss);
-        live.loss(losses);
-        progress(k, params.steps);
-      },
-      onPreview: async (_k, lora) => {
-        const merged = mergeLoras(pipe.weights.unet, [{ tensors: lora, meta: parseLoraMeta(meta), scale: 1 }]);
-        const p = new TextToImage(model.diffusionConfig, { text: model.weights('textEncoder'), unet: merged }, { backend: model.backend, session: model.sessionOptions });
-        try {
-          live.sample(await previewImage(model, p, templates[0], {}, params.seed, [slot]));
-        } finally {
-          await p.release();
-        }
-      },
-    });
-    const bytes = writeLoraFile(r.lora, meta);
-    return {
-      lora: { kind: 'lora', tensors: r.lora, meta },
-      file: { kind: 'files', files: [{ name: `${params.name}.safetensors`, mime: 'application/octet-stream', bytes }] },
-      loss: { kind: 'series', values: r.losses, ...(r.note ? { note: r.note } : {}) },
-    };
-  },
 });

@@ -2,12 +2,9 @@
 // pack's evaluator) and how faithfully it reconstructs (PSNR, SSIM against the references). The
 // values show on the node and leave as a CSV table.
 import { z } from 'zod';
-import { metricsCsv, scoreImages } from '../models/personalize/index.ts';
-import { defineNode, port } from '../runtime/index.ts';
-import { toModelImages } from './personalize/images.ts';
-import { loadModel } from './personalize/model-cache.ts';
+import { declareNode, port } from '../runtime/index.ts';
 
-export default defineNode({
+export default declareNode({
   type: 'metrics',
   version: 1,
   title: 'Metrics',
@@ -23,20 +20,4 @@ export default defineNode({
     name: z.string().regex(/^[\w.-]+$/).max(100).default('metrics'),
   }),
   flags: { output: true },
-  async run({ inputs, params, platform, signal }) {
-    if (!inputs.references && !inputs.prompt) throw new Error('wire references (for CLIP-I, PSNR, SSIM) or a prompt (for CLIP-T), or both');
-    const model = await loadModel(inputs.model.pack, platform, signal);
-    const images = toModelImages(inputs.images, model, 'images');
-    const references = inputs.references ? toModelImages(inputs.references, model, 'reference') : undefined;
-    const values = await scoreImages(await model.evaluator(), model.manifest.tokenizer, {
-      images: images.data,
-      n: images.n,
-      size: model.resolution.width,
-      references,
-      prompt: inputs.prompt?.text,
-      placeholderAs: params.placeholderAs,
-    });
-    const csv = new TextEncoder().encode(metricsCsv(values));
-    return { metrics: { kind: 'metrics', values }, table: { kind: 'files', files: [{ name: `${params.name}.csv`, mime: 'text/csv', bytes: csv }] } };
-  },
 });

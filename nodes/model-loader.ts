@@ -2,12 +2,11 @@
 // files) and the LoRA files to apply, checks that everything loads, and outputs a REFERENCE. The
 // weights stay in this worker's cache; every other worker loads them itself from the same reference.
 import { z } from 'zod';
-import { defineNode, type ModelRef, port } from '../runtime/index.ts';
-import { loadModel, pipelineFor, tokensFor } from './personalize/model-cache.ts';
+import { declareNode, port } from '../runtime/index.ts';
 
 export const BUILT_IN_PACK = 'models/emoji-diffusion';
 
-export default defineNode({
+export default declareNode({
   type: 'model-loader',
   version: 1,
   title: 'Model Loader',
@@ -25,17 +24,4 @@ export default defineNode({
     /** Added tokens: learned embedding files, each bound to a placeholder in every prompt. */
     tokens: z.array(z.object({ token: z.string().regex(/^S\d*\*$/), source: z.string().min(1).max(1_000_000) })).max(16).default([]),
   }),
-  async run({ params, platform, signal, progress }) {
-    const pack = params.files ? `files:${JSON.stringify(params.files)}` : params.pack;
-    const ref: ModelRef = { kind: 'model', pack, loras: params.loras.map((l) => ({ ref: l.source, scale: l.scale })) };
-    if (params.tokens.length) ref.tokens = params.tokens.map((t) => ({ token: t.token, ref: t.source }));
-    progress(0, 1);
-    const model = await loadModel(pack, platform, signal);
-    // Added tokens are checked here too, so a word made for another model fails on this node.
-    await tokensFor(ref, model, platform, signal);
-    // LoRA files are checked here, so a LoRA made for another model fails on this node.
-    if (ref.loras.length) await pipelineFor(ref, platform, signal);
-    progress(1, 1);
-    return { model: ref };
-  },
 });

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { defineNode, port } from '../runtime/index.ts';
-import { concatBatch, fit, grid, tensorToRgba } from './image/ops.ts';
+import { declareNode, port } from '../runtime/index.ts';
 
-export default defineNode({
+export default declareNode({
   type: 'preview',
   version: 1,
   title: 'Preview',
@@ -15,11 +14,4 @@ export default defineNode({
     cell: z.number().int().min(16).max(1024).default(128),
   }),
   flags: { output: true },
-  async run({ inputs, params, preview }) {
-    // Batches of different sizes share a grid after each is fitted to the cell.
-    const cells = inputs.images.map((b) => fit(b.tensor, params.cell, params.cell, 'contain'));
-    const out = grid(concatBatch(cells), params.columns, params.cell);
-    preview(tensorToRgba(out));
-    return { grid: { kind: 'image', tensor: out } };
-  },
 });

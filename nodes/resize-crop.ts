@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { defineNode, port } from '../runtime/index.ts';
-import { crop, fit } from './image/ops.ts';
+import { declareNode, port } from '../runtime/index.ts';
 
-export default defineNode({
+export default declareNode({
   type: 'resize-crop',
   version: 1,
   title: 'Resize / Crop',
@@ -17,9 +16,4 @@ export default defineNode({
     x: z.number().int().min(0).default(0),
     y: z.number().int().min(0).default(0),
   }),
-  async run({ inputs, params }) {
-    const t = inputs.image.tensor;
-    const out = params.mode === 'crop' ? crop(t, params.y, params.x, params.height, params.width) : fit(t, params.height, params.width, params.mode);
-    return { image: { kind: 'image', tensor: out } };
-  },
 });

@@ -1,11 +1,9 @@
 // Save Image encodes PNGs with the graph embedded; the host writes them (the CLI to --out, the
 // editor as downloads), so the node itself touches no file system and runs in any worker.
 import { z } from 'zod';
-import { defineNode, port } from '../runtime/index.ts';
-import { tensorToRgba } from './image/ops.ts';
-import { encodePng } from './image/png.ts';
+import { declareNode, port } from '../runtime/index.ts';
 
-export default defineNode({
+export default declareNode({
   type: 'save-image',
   version: 1,
   title: 'Save Image',
@@ -23,14 +21,4 @@ export default defineNode({
     embedGraph: z.boolean().default(true),
   }),
   flags: { output: true, usesDocument: true },
-  async run({ inputs, params, document, signal }) {
-    const t = inputs.images.tensor;
-    const files = [];
-    for (let i = 0; i < t.shape[0]; i++) {
-      signal.throwIfAborted();
-      const name = `${params.prefix}-${String(i).padStart(3, '0')}.png`;
-      files.push({ name, mime: 'image/png', bytes: encodePng(tensorToRgba(t, i), params.embedGraph ? document : undefined) });
-    }
-    return { files: { kind: 'files', files } };
-  },
 });

@@ -1,7 +1,7 @@
 // The registry as plain data, for the editor's palette, parameter forms and wire rules (and for
 // anything that cannot hold zod schemas or functions, such as a worker message or a JSON file).
 import { z } from 'zod';
-import { defaultParams, type AnyNodeDef, type FrameworkTags, type NodeFlags } from './define-node.ts';
+import { defaultParams, type AnyNodeSpec, type FrameworkTags, type NodeFlags } from './define-node.ts';
 import type { PortKind } from './ports.ts';
 import type { Registry } from './registry.ts';
 
@@ -26,11 +26,11 @@ export interface NodeInfo {
   flags: NodeFlags;
 }
 
-const ports = (m: AnyNodeDef['inputs']) =>
+const ports = (m: AnyNodeSpec['inputs']) =>
   Object.fromEntries(Object.entries(m).map(([k, p]) => [k, { kind: p.kind, list: p.isList, optional: p.isOptional }]));
 
-export function describeNode(def: AnyNodeDef): NodeInfo {
-  return {
+export function describeNode(def: AnyNodeSpec): NodeInfo {
+  const info = {
     type: def.type,
     version: def.version,
     title: def.title,
@@ -39,10 +39,14 @@ export function describeNode(def: AnyNodeDef): NodeInfo {
     framework: def.framework,
     inputs: ports(def.inputs),
     outputs: ports(def.outputs),
-    params: z.toJSONSchema(def.params, { io: 'input' }),
     defaults: defaultParams(def),
     flags: def.flags,
-  };
+  } as NodeInfo;
+  // The JSON Schema is made when first read (a parameter form, a JSON copy), not for every node
+  // type when the editor starts. Enumerable, so the info still copies and serializes whole.
+  let schema: unknown;
+  Object.defineProperty(info, 'params', { enumerable: true, get: () => (schema ??= z.toJSONSchema(def.params, { io: 'input' })) });
+  return info;
 }
 
 export const catalog = (registry: Registry): NodeInfo[] => registry.list().map(describeNode);

@@ -1,5 +1,8 @@
-// Node declarations: ports, zod params with defaults, flags, and `run`. `defineNode` only checks
-// and types the declaration; the registry, validation, cache keys and the editor all read it.
+// Node declarations: ports, zod params with defaults, flags, and `run`. `declareNode` checks and
+// types what a node is; `implementNode` pairs that with what it does. The two live in separate
+// modules so a host that never runs nodes (the editor's main thread) loads no run code; the
+// registry, validation, cache keys and the editor read the declaration alone. `defineNode`
+// does both at once, for nodes declared where they run (tests).
 import { z } from 'zod';
 import type { GraphDoc } from './document/schema.ts';
 import type { Platform, RgbaImage } from './platform.ts';
@@ -52,7 +55,8 @@ export interface FrameworkTags {
   scheme?: string;
 }
 
-export interface NodeDeclaration<I extends PortMap, O extends PortMap, S extends z.ZodObject> {
+/** What a node is: everything but its run code. */
+export interface NodeSpecDeclaration<I extends PortMap, O extends PortMap, S extends z.ZodObject> {
   type: string;
   version: number;
   title: string;
@@ -63,16 +67,27 @@ export interface NodeDeclaration<I extends PortMap, O extends PortMap, S extends
   outputs: O;
   params: S;
   flags?: Partial<NodeFlags>;
-  run(ctx: RunContext<I, z.output<S>>): Promise<OutputValues<O>>;
 }
 
-export interface NodeDef<I extends PortMap = PortMap, O extends PortMap = PortMap, S extends z.ZodObject = z.ZodObject>
-  extends NodeDeclaration<I, O, S> {
+export type RunFunction<I extends PortMap, O extends PortMap, S extends z.ZodObject> = (ctx: RunContext<I, z.output<S>>) => Promise<OutputValues<O>>;
+
+export interface NodeDeclaration<I extends PortMap, O extends PortMap, S extends z.ZodObject> extends NodeSpecDeclaration<I, O, S> {
+  run: RunFunction<I, O, S>;
+}
+
+/** A checked declaration, its port and param types kept so `implementNode` can type `run`. */
+export interface NodeSpec<I extends PortMap = PortMap, O extends PortMap = PortMap, S extends z.ZodObject = z.ZodObject>
+  extends NodeSpecDeclaration<I, O, S> {
   flags: NodeFlags;
 }
 
-/** A node definition with its port and param types erased, as registries hold them. */
-export interface AnyNodeDef {
+export interface NodeDef<I extends PortMap = PortMap, O extends PortMap = PortMap, S extends z.ZodObject = z.ZodObject>
+  extends NodeSpec<I, O, S> {
+  run: RunFunction<I, O, S>;
+}
+
+/** A node declaration with its port and param types erased, as registries hold them. */
+export interface AnyNodeSpec {
   type: string;
   version: number;
   title: string;
@@ -83,24 +98,36 @@ export interface AnyNodeDef {
   outputs: PortMap;
   params: z.ZodObject;
   flags: NodeFlags;
+}
+
+/** A declaration with its run code. */
+export interface AnyNodeDef extends AnyNodeSpec {
   run(ctx: RunContext<PortMap, Record<string, unknown>>): Promise<NodeOutputs>;
 }
 
 const TYPE_PATTERN = /^[a-z][a-z0-9-]*(\/[a-z0-9-]+)*$/;
 
-export function defineNode<I extends PortMap, O extends PortMap, S extends z.ZodObject>(
-  decl: NodeDeclaration<I, O, S>,
-): AnyNodeDef {
+export function declareNode<I extends PortMap, O extends PortMap, S extends z.ZodObject>(decl: NodeSpecDeclaration<I, O, S>): NodeSpec<I, O, S> {
   if (!TYPE_PATTERN.test(decl.type)) throw new Error(`node type "${decl.type}" must be kebab-case`);
   if (!Number.isInteger(decl.version) || decl.version < 1) throw new Error(`node ${decl.type}: version must be a positive integer`);
   for (const [name, spec] of Object.entries(decl.outputs))
     if (spec.isList || spec.isOptional) throw new Error(`node ${decl.type}: output ${name} cannot be a list or optional`);
   const flags: NodeFlags = { deterministic: true, expensive: false, output: false, usesDocument: false, ...decl.flags };
-  return { ...decl, flags } as unknown as AnyNodeDef;
+  return { ...decl, flags };
+}
+
+/** The declaration with its run code; shares the declaration's ports and params objects. */
+export function implementNode<I extends PortMap, O extends PortMap, S extends z.ZodObject>(spec: NodeSpec<I, O, S>, run: RunFunction<I, O, S>): AnyNodeDef {
+  return { ...spec, run } as unknown as AnyNodeDef;
+}
+
+export function defineNode<I extends PortMap, O extends PortMap, S extends z.ZodObject>(decl: NodeDeclaration<I, O, S>): AnyNodeDef {
+  const { run, ...spec } = decl;
+  return implementNode(declareNode(spec), run);
 }
 
 /** Default params of a node type, as a new node in the editor gets them (required ones left out). */
-export function defaultParams(def: AnyNodeDef): Record<string, unknown> {
+export function defaultParams(def: AnyNodeSpec): Record<string, unknown> {
   const r = def.params.safeParse({});
   if (r.success) return r.data as Record<string, unknown>;
   const out: Record<string, unknown> = {};
@@ -111,4 +138,4 @@ export function defaultParams(def: AnyNodeDef): Record<string, unknown> {
   return out;
 }
 
-export const outputKind = (def: AnyNodeDef, name: string): PortKind | undefined => def.outputs[name]?.kind;
+export const outputKind = (def: AnyNodeSpec, name: string): PortKind | undefined => def.outputs[name]?.kind;

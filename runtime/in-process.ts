@@ -2,10 +2,11 @@
 // workers, and as the reference the worker pool must agree with.
 import type { Executor } from './executor.ts';
 import type { Platform } from './platform.ts';
+import type { AnyNodeDef } from './define-node.ts';
 import type { Registry } from './registry.ts';
 import { runJob } from './run-node.ts';
 
-export function inProcessExecutor(registry: Registry, platform: Platform): Executor {
+export function inProcessExecutor(registry: Registry<AnyNodeDef>, platform: Platform): Executor {
   return {
     lends: false,
     async execute(job, hooks) {

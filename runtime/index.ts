@@ -23,19 +23,25 @@ export {
 } from './values.ts';
 export { noPlatform, type Platform, type RgbaImage } from './platform.ts';
 export {
+  declareNode,
   defaultParams,
   defineNode,
+  implementNode,
   outputKind,
   type AnyNodeDef,
+  type AnyNodeSpec,
   type FrameworkTags,
   type InputValues,
   type NodeDeclaration,
   type NodeFlags,
+  type NodeSpec,
+  type NodeSpecDeclaration,
   type OutputValues,
   type PortMap,
   type RunContext,
+  type RunFunction,
 } from './define-node.ts';
-export { createRegistry, type Registry } from './registry.ts';
+export { createRegistry, implementRegistry, type Registry } from './registry.ts';
 export {
   CURRENT_VERSION,
   GraphDocSchema,
@@ -59,6 +65,7 @@ export type { NodeEvent, RunEvent, RunEventListener, RunStats } from './events.t
 export { JobError, type Executor, type Job, type JobHooks, type JobInputs, type JobResult } from './executor.ts';
 export { runJob } from './run-node.ts';
 export { inProcessExecutor } from './in-process.ts';
+export { lazyExecutor, type LazyExecutor } from './lazy-executor.ts';
 export { createRuntime, type RunHandle, type RunOptions, type RunResult, type Runtime, type RuntimeOptions } from './scheduler.ts';
 export { MemoryCache } from './cache/memory.ts';
 export { decodeValue, encodeValue } from './cache/encode.ts';

@@ -1,6 +1,6 @@
 // Which nodes a run must execute: walk up from the requested outputs and stop at every node
 // whose result is already cached, so nothing upstream of a hit runs. Pure.
-import type { AnyNodeDef } from './define-node.ts';
+import type { AnyNodeSpec } from './define-node.ts';
 import type { GraphDoc } from './document/schema.ts';
 import type { GraphIndex } from './graph.ts';
 import type { Registry } from './registry.ts';
@@ -39,5 +39,5 @@ const PERSISTED_KINDS = new Set(['latent', 'embedding', 'lora']);
 
 /** Outputs worth keeping across reloads: flagged expensive, or of a kind that is costly by
  * nature (optimized latents, embeddings, LoRA weights). */
-export const shouldPersist = (def: AnyNodeDef) =>
+export const shouldPersist = (def: AnyNodeSpec) =>
   def.flags.expensive || Object.values(def.outputs).some((p) => PERSISTED_KINDS.has(p.kind));

@@ -3,10 +3,11 @@
 import type { Job, JobHooks } from './executor.ts';
 import { JobError } from './executor.ts';
 import type { Platform } from './platform.ts';
+import type { AnyNodeDef } from './define-node.ts';
 import type { Registry } from './registry.ts';
 import type { NodeOutputs } from './values.ts';
 
-export async function runJob(registry: Registry, platform: Platform, job: Job, hooks: JobHooks): Promise<NodeOutputs> {
+export async function runJob(registry: Registry<AnyNodeDef>, platform: Platform, job: Job, hooks: JobHooks): Promise<NodeOutputs> {
   const def = registry.get(job.nodeType);
   if (!def) throw new JobError(`unknown node type ${job.nodeType}`, 'threw');
   hooks.signal.throwIfAborted();

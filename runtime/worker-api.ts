@@ -3,6 +3,7 @@
 import { transfer } from 'comlink';
 import { JobError, type Job, type JobInputs } from './executor.ts';
 import type { Platform, RgbaImage } from './platform.ts';
+import type { AnyNodeDef } from './define-node.ts';
 import type { Registry } from './registry.ts';
 import { runJob } from './run-node.ts';
 import { transferablesOf, typedArraysIn, type NodeOutputs } from './values.ts';
@@ -32,7 +33,7 @@ function unalias(outputs: NodeOutputs, inputs: JobInputs): NodeOutputs {
   return copy(outputs) as NodeOutputs;
 }
 
-export function createExecutorApi(registry: Registry, platform: Platform) {
+export function createExecutorApi(registry: Registry<AnyNodeDef>, platform: Platform) {
   const running = new Map<number, AbortController>();
   let listener: ((e: WorkerEvent) => void) | undefined;
 

@@ -12,7 +12,7 @@ import {
   type Connection,
   type FinalConnectionState,
 } from '@xyflow/react';
-import { useCallback, useEffect, useMemo, useRef } from 'react';
+import { useCallback, useDeferredValue, useEffect, useMemo, useRef } from 'react';
 import { categoryColour } from '../catalog/theme.ts';
 import { checkConnection } from '../document/connect-rules.ts';
 import { useDoc, useUi, useWorkbench } from '../workbench.ts';
@@ -20,12 +20,17 @@ import { ConnectionLine } from './ConnectionLine.tsx';
 import { createFlowMapper, type FlowNode } from './flow-mapping.ts';
 import { fitAll } from './fit.ts';
 import { FrameNode } from './FrameNode.tsx';
+import { LiteNodes } from './lite-detail.ts';
 import { useFlowChanges } from './use-flow-changes.ts';
 import { WorkbenchNode } from './WorkbenchNode.tsx';
 
 const nodeTypes = { workbench: WorkbenchNode, frame: FrameNode };
 export const NODE_DRAG_TYPE = 'application/x-workbench-node';
 const SNAP: [number, number] = [16, 16];
+// Props kept identical between renders: a new object or function here makes React Flow update
+// its store, or the minimap redraw all of its nodes, whenever the canvas renders.
+const EDGE_OPTIONS = { interactionWidth: 16 };
+const MULTI_SELECT_KEYS = ['Meta', 'Control'];
 /** Levels of detail: below 0.5 port labels are too small to read and are dropped with the
  * shadows and the grid dots; below 0.25 no text is readable and nodes become coloured blocks.
  * Software-rendered browsers then repaint a 300-node view fast enough to pan and zoom. */
@@ -44,6 +49,11 @@ export function Canvas() {
   const { nodes, edges } = useMemo(() => mapper(doc, selection, wb.measured), [mapper, doc, selection, wb]);
   const { onNodesChange, onEdgesChange, onDragStart } = useFlowChanges(wb);
   const detail = useFlowStore((s) => detailAt(s.transform[2]));
+  // Nodes turn into blocks at once (cheap) but back into full nodes in a deferred render: that
+  // is one render of every node in view, which would otherwise stall a zoom in mid-gesture.
+  const tiny = detail.endsWith('tiny');
+  const fullAgain = useDeferredValue(!tiny);
+  const lite = tiny || !fullAgain;
   const container = useRef<HTMLDivElement>(null);
   // While the view pans, the viewport gets its own compositor layer (a pan then moves pixels
   // instead of repainting every node) and nodes stop taking hit tests. Not while zooming: a
@@ -53,8 +63,9 @@ export function Canvas() {
   const onMoveEnd = useCallback(() => container.current?.classList.remove('moving'), []);
 
   useEffect(() => {
-    // After the new nodes reach React Flow's store, which happens on the next render.
-    if (fitRequest) requestAnimationFrame(() => fitAll(rf));
+    // React Flow's own effects (children's run first) have put the new nodes in its store, so
+    // fitting now lets the nodes render once, in the fitted view.
+    if (fitRequest) fitAll(rf);
   }, [fitRequest, rf]);
 
   const asWiring = (c: Connection) => ({ source: c.source, sourceHandle: c.sourceHandle ?? '', target: c.target, targetHandle: c.targetHandle ?? '' });
@@ -64,6 +75,10 @@ export function Canvas() {
     [wb],
   );
   const onConnect = useCallback((c: Connection) => wb.actions.connect(asWiring(c)), [wb]);
+  const miniMapColour = useCallback(
+    (n: FlowNode) => (n.type === 'frame' ? 'rgba(148,163,184,0.25)' : categoryColour(wb.catalog.get(n.data.node.type)?.category ?? '')),
+    [wb],
+  );
 
   /** Let go over a port that refuses the wire: say why. Over empty canvas: offer the nodes
    * that can take it, and wire the one chosen. */
@@ -118,43 +133,45 @@ export function Canvas() {
 
   return (
     <div ref={container} className={`canvas${detail}`} data-testid="canvas" onDoubleClick={onDoubleClick}>
-      <ReactFlow<FlowNode>
-        nodes={nodes}
-        edges={edges}
-        nodeTypes={nodeTypes}
-        onNodesChange={onNodesChange}
-        onEdgesChange={onEdgesChange}
-        onNodeDragStart={onDragStart}
-        onSelectionDragStart={onDragStart}
-        onConnect={onConnect}
-        onConnectEnd={onConnectEnd}
-        isValidConnection={isValidConnection}
-        connectionLineComponent={ConnectionLine}
-        onMoveStart={onMoveStart}
-        onMoveEnd={onMoveEnd}
-        onDrop={onDrop}
-        onDragOver={onDragOver}
-        onlyRenderVisibleElements
-        snapToGrid={snap}
-        snapGrid={SNAP}
-        minZoom={0.1}
-        maxZoom={3}
-        deleteKeyCode={null}
-        selectionKeyCode="Shift"
-        multiSelectionKeyCode={['Meta', 'Control']}
-        zoomOnDoubleClick={false}
-        elevateNodesOnSelect={false}
-        connectionRadius={28}
-        defaultEdgeOptions={{ interactionWidth: 16 }}
-      >
-        <Background variant={BackgroundVariant.Dots} gap={16} size={1.2} />
-        <MiniMap pannable zoomable bgColor="#12151b" maskColor="rgba(8, 10, 14, 0.65)" nodeColor={(n) => (n.type === 'frame' ? 'rgba(148,163,184,0.25)' : categoryColour(wb.catalog.get((n.data as { node: { type: string } }).node.type)?.category ?? ''))} />
-        <Controls showInteractive={false} showFitView={false}>
-          <ControlButton onClick={() => fitAll(rf, 200)} title="Fit the graph in view (F)" aria-label="fit view">
-            ⤢
-          </ControlButton>
-        </Controls>
-      </ReactFlow>
+      <LiteNodes.Provider value={lite}>
+        <ReactFlow<FlowNode>
+          nodes={nodes}
+          edges={edges}
+          nodeTypes={nodeTypes}
+          onNodesChange={onNodesChange}
+          onEdgesChange={onEdgesChange}
+          onNodeDragStart={onDragStart}
+          onSelectionDragStart={onDragStart}
+          onConnect={onConnect}
+          onConnectEnd={onConnectEnd}
+          isValidConnection={isValidConnection}
+          connectionLineComponent={ConnectionLine}
+          onMoveStart={onMoveStart}
+          onMoveEnd={onMoveEnd}
+          onDrop={onDrop}
+          onDragOver={onDragOver}
+          onlyRenderVisibleElements
+          snapToGrid={snap}
+          snapGrid={SNAP}
+          minZoom={0.1}
+          maxZoom={3}
+          deleteKeyCode={null}
+          selectionKeyCode="Shift"
+          multiSelectionKeyCode={MULTI_SELECT_KEYS}
+          zoomOnDoubleClick={false}
+          elevateNodesOnSelect={false}
+          connectionRadius={28}
+          defaultEdgeOptions={EDGE_OPTIONS}
+        >
+          <Background variant={BackgroundVariant.Dots} gap={16} size={1.2} />
+          <MiniMap pannable zoomable bgColor="#12151b" maskColor="rgba(8, 10, 14, 0.65)" nodeColor={miniMapColour} />
+          <Controls showInteractive={false} showFitView={false}>
+            <ControlButton onClick={() => fitAll(rf, 200)} title="Fit the graph in view (F)" aria-label="fit view">
+              ⤢
+            </ControlButton>
+          </Controls>
+        </ReactFlow>
+      </LiteNodes.Provider>
     </div>
   );
 }

@@ -3,11 +3,13 @@
 // overlay is on. It subscribes to its own slice of each store, so a progress tick re-renders
 // this node alone.
 import type { NodeProps } from '@xyflow/react';
-import { memo, useCallback } from 'react';
+import { memo, useCallback, useContext } from 'react';
 import { categoryColour } from '../catalog/theme.ts';
 import { placementOf } from '../framework/read-method.ts';
 import { useDoc, useExec, useUi, useWorkbench } from '../workbench.ts';
 import type { WorkbenchFlowNode } from './flow-mapping.ts';
+import { LiteNode } from './LiteNode.tsx';
+import { LiteNodes } from './lite-detail.ts';
 import { NodeResult } from './NodeResult.tsx';
 import { PortHandle } from './PortHandle.tsx';
 import { ProgressBar } from './ProgressBar.tsx';
@@ -28,6 +30,7 @@ export const WorkbenchNode = memo(function WorkbenchNode({ id, data, selected }:
   const overlay = useUi((s) => s.overlay);
   const problems = parseProblemKey(useDoc((s) => problemKey(s.doc, wb.registry, id)));
   const onExport = useCallback((image: Parameters<typeof wb.actions.exportPng>[1]) => wb.actions.exportPng(id, image), [wb, id]);
+  const lite = useContext(LiteNodes);
 
   if (!info)
     return (
@@ -37,11 +40,15 @@ export const WorkbenchNode = memo(function WorkbenchNode({ id, data, selected }:
       </div>
     );
 
+  const status = exec?.status;
+  // A block only when the full node would be just its header and ports, so both have one size.
+  if (lite && !overlay && !problems.length && !results?.length && status !== 'running' && status !== 'error')
+    return <LiteNode id={id} type={node.type} info={info} selected={!!selected} status={status} />;
+
   const missing = new Set(problems.filter((p) => p.field.startsWith('inputs.')).map((p) => p.field.slice(7)));
   const inputs = Object.entries(info.inputs);
   const outputs = Object.entries(info.outputs);
   const place = overlay ? placementOf(node, info) : undefined;
-  const status = exec?.status;
 
   return (
     <div

@@ -26,10 +26,19 @@ const HANDLE = 11;
 /** A node's size before the canvas has measured it, from its port count. */
 export const estimatedHeight = (rows: number) => FIRST_HANDLE_TOP - 0.5 + Math.max(1, rows) * ROW_PITCH;
 
+const handlesByType = new WeakMap<NodeInfo, NodeHandle[]>();
+
 /** Handle boxes before measurement, from the node's ports. React Flow hides a node until it
  * knows its size and draws a wire only once it knows both handles; good guesses draw a large
- * graph, wires included, a whole measuring pass sooner, and the measured values replace them. */
+ * graph, wires included, a whole measuring pass sooner, and the measured values replace them.
+ * One list per node type, shared by its nodes (React Flow only reads it). */
 export function estimatedHandles(info: NodeInfo): NodeHandle[] {
+  let handles = handlesByType.get(info);
+  if (!handles) handlesByType.set(info, (handles = handlesOf(info)));
+  return handles;
+}
+
+function handlesOf(info: NodeInfo): NodeHandle[] {
   const side = (names: string[], type: 'source' | 'target') =>
     names.map((id, i) => ({
       id,

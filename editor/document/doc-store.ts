@@ -1,6 +1,6 @@
 // The undoable document: the graph, and the history of patches that led to it. Only this store
 // changes the document; everything else hands it a recipe.
-import { applyPatches, enablePatches, produceWithPatches } from 'immer';
+import { applyPatches, enablePatches, produceWithPatches, type Patch } from 'immer';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { GraphDoc } from '../../runtime/index.ts';
 import type { Recipe } from './edits.ts';
@@ -35,8 +35,11 @@ export function createDocStore(initial: GraphDoc = emptyDoc()): DocStore {
       set({ doc, history: record(get().history, { label, patches, inverse, key }) });
     },
     replace(label, next) {
-      const [doc, patches, inverse] = produceWithPatches(get().doc, () => next);
-      set({ doc, history: record(get().history, { label, patches, inverse }) });
+      // One patch each way, as immer would make them, without immer walking all of `next`
+      // (a large opened graph) for drafts it cannot hold.
+      const patches: Patch[] = [{ op: 'replace', path: [], value: next }];
+      const inverse: Patch[] = [{ op: 'replace', path: [], value: get().doc }];
+      set({ doc: next, history: record(get().history, { label, patches, inverse }) });
     },
     reset(doc) {
       set({ doc, history: emptyHistory });

@@ -1,0 +1,23 @@
+// Run code of the Image Loader node, declared in ./image-loader.ts (the editor loads the declaration alone).
+import { implementNode } from '../runtime/index.ts';
+import { concatBatch, fit, rgbaToTensor } from './image/ops.ts';
+import spec from './image-loader.ts';
+
+export default implementNode(spec, async ({ params, platform, signal, progress }) => {
+  const parts = [];
+  for (const [i, source] of params.sources.entries()) {
+    signal.throwIfAborted();
+    let bytes: Uint8Array;
+    try {
+      bytes = await platform.readSource(source, signal);
+    } catch (e) {
+      throw new Error(`cannot read ${source}: ${(e as Error).message}`);
+    }
+    const rgba = await platform.decodeImage(bytes).catch((e: Error) => {
+      throw new Error(`cannot decode ${source}: ${e.message}`);
+    });
+    parts.push(fit(rgbaToTensor(rgba), params.height, params.width, params.fit));
+    progress(i + 1, params.sources.length);
+  }
+  return { images: { kind: 'image', tensor: concatBatch(parts) } };
+});

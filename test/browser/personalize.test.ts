@@ -1,0 +1,92 @@
+// The personalization examples in the browser, as a person opens them: each graph dropped on the
+// canvas as a file and run in Web Workers on onnxruntime-web with the built-in pack, steps reduced
+// as in the headless test. Proves the nodes work in the browser (wasm, fetched pack, previews), not
+// what they learn. Screenshots go to test-artifacts/personalize/.
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COMPONENTS } from '../../models/pack/manifest.ts';
+import { readManifest } from '../../models/pack/write.ts';
+import { chromiumMissing, chromiumMissingMessage, launchChromium, type LaunchedBrowser } from './chromium.ts';
+import { dropFiles, node, nodes, runFinished } from './editor-page.ts';
+import { ROOT, startAppServer, type AppServer } from './server.ts';
+
+const skip = chromiumMissing && !process.env.CI;
+const manifest = readManifest(join(ROOT, 'public', 'models', 'emoji-diffusion'));
+const missing = COMPONENTS.filter((c) => !manifest?.components[c]);
+const ARTIFACTS = join(ROOT, 'test-artifacts', 'personalize');
+
+interface Doc {
+  title: string;
+  nodes: { id: string; type: string; params: Record<string, unknown> }[];
+}
+
+/** The graph with every `steps` capped at 2, batches at 2 and prior preservation cut to one image. */
+function reduced(doc: Doc): Doc {
+  const nodes = doc.nodes.map((n) => {
+    const p = { ...n.params };
+    if (typeof p.steps === 'number') p.steps = Math.min(p.steps, 2);
+    if (typeof p.priorImages === 'number' && p.priorImages > 0) Object.assign(p, { priorImages: 1, priorSteps: 1 });
+    if (typeof p.batch === 'number' && n.type !== 'seed-noise') p.batch = Math.min(p.batch, 2);
+    if (typeof p.previewEvery === 'number') p.previewEvery = 1;
+    return { ...n, params: p };
+  });
+  return { ...doc, nodes };
+}
+
+const GRAPHS = ['textual-inversion', 'dreambooth-lora', 'concept-encoder', 'hybrid-encoder-optimization', 'decoder-inversion', 'ddim-inversion-edit'];
+
+describe.skipIf(skip)('personalization graphs in Chromium', () => {
+  let server: AppServer;
+  let browser: LaunchedBrowser;
+  let page: Page;
+  const log: string[] = [];
+
+  beforeAll(async () => {
+    if (chromiumMissing) throw new Error(chromiumMissingMessage);
+    server = await startAppServer('dev');
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    await page.setViewportSize({ width: 1600, height: 1000 });
+    page.on('console', (m) => m.type() === 'error' && log.push(`console: ${m.text()}`));
+    page.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
+    await page.goto(server.url);
+    await nodes(page).first().waitFor();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('the built-in pack is complete', () => {
+    expect(missing, 'components missing from public/models/emoji-diffusion').toEqual([]);
+  });
+
+  it.each(GRAPHS)('%s runs in Web Workers with every node done or cached', async (name) => {
+    const doc = reduced(JSON.parse(await readFile(join(ROOT, 'graphs', `${name}.json`), 'utf8')) as Doc);
+    const pane = (await page.locator('.react-flow__pane').boundingBox())!;
+    await dropFiles(page, [{ name: `${name}.json`, mime: 'application/json', bytes: new TextEncoder().encode(JSON.stringify(doc)) }], { x: pane.x + pane.width / 2, y: pane.y + pane.height / 2 });
+    await expect.poll(() => nodes(page).count()).toBe(doc.nodes.length);
+    await page.getByTestId('run').click();
+    await page.locator('[data-testid="run-status"][data-outcome="running"]').waitFor({ timeout: 30_000 });
+    await runFinished(page, 240_000);
+    const ids = doc.nodes.map((n) => n.id);
+    const statuses = Object.fromEntries(await Promise.all(ids.map(async (id) => [id, await node(page, id).getAttribute('data-status')] as const)));
+    const errors = await page.getByTestId('node-error').allInnerTexts();
+    // The model and images are cached from the graph before when they are the same.
+    const settled = Object.fromEntries(Object.entries(statuses).map(([id, s]) => [id, s === 'cached' ? 'done' : s]));
+    expect({ statuses: settled, errors }).toEqual({ statuses: Object.fromEntries(ids.map((id) => [id, 'done'])), errors: [] });
+    // Every preview shows its picture; the metrics node shows scores.
+    for (const n of doc.nodes.filter((n) => n.type === 'preview')) await expect.poll(() => node(page, n.id).getByTestId('result-image').count()).toBe(1);
+    for (const n of doc.nodes.filter((n) => n.type === 'metrics')) {
+      const values = await node(page, n.id).locator('table.metrics td').allInnerTexts();
+      expect(values.length, `${n.id} shows scores`).toBeGreaterThan(0);
+      expect(values.every((v) => Number.isFinite(Number(v))), `${n.id}: ${values.join(', ')}`).toBe(true);
+    }
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+    expect(log.filter((l) => !/favicon/.test(l))).toEqual([]);
+  }, 300_000);
+});
