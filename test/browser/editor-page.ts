@@ -3,9 +3,39 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { ROOT } from './server.ts';
+import { chromiumMissing, chromiumMissingMessage, launchChromium } from './chromium.ts';
+import { ROOT, startAppServer } from './server.ts';
 
 export const ARTIFACTS = join(ROOT, 'test-artifacts', 'editor');
+
+export interface OpenApp {
+  url: string;
+  page: Page;
+  /** Console errors and uncaught page errors, in order. */
+  log: string[];
+  close(): Promise<void>;
+}
+
+/** The app on the dev server (as `npm start` serves it) in a fresh Chromium page of the given size. */
+export async function openApp(viewport: { width: number; height: number }): Promise<OpenApp> {
+  if (chromiumMissing) throw new Error(chromiumMissingMessage);
+  const server = await startAppServer('dev');
+  const browser = await launchChromium();
+  const page = await browser.context.newPage();
+  await page.setViewportSize(viewport);
+  const log: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && log.push(`console: ${m.text()}`));
+  page.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
+  return {
+    url: server.url,
+    page,
+    log,
+    async close() {
+      await browser.close();
+      await server.close();
+    },
+  };
+}
 
 export async function screenshot(page: Page, name: string) {
   await mkdir(ARTIFACTS, { recursive: true });

@@ -6,37 +6,30 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumMissing, chromiumMissingMessage, launchChromium, type LaunchedBrowser } from './chromium.ts';
-import { dragWire, dropFiles, edges, handle, node, nodes, runFinished, screenshot, statuses } from './editor-page.ts';
-import { ROOT, startAppServer, type AppServer } from './server.ts';
+import { chromiumMissing, chromiumMissingMessage } from './chromium.ts';
+import { dragWire, dropFiles, edges, handle, node, nodes, openApp, runFinished, screenshot, statuses, type OpenApp } from './editor-page.ts';
+import { ROOT } from './server.ts';
 
 const skip = chromiumMissing && !process.env.CI;
 if (skip) console.warn(`skipping browser tests: ${chromiumMissingMessage}`);
 
 describe.skipIf(skip).sequential('editor in Chromium', () => {
-  let server: AppServer;
-  let browser: LaunchedBrowser;
+  let app: OpenApp;
   let page: Page;
-  const log: string[] = [];
+  let log: string[];
   const EXAMPLE = ['loader', 'resize', 'noise', 'blend', 'preview', 'save'];
 
   beforeAll(async () => {
-    if (chromiumMissing) throw new Error(chromiumMissingMessage);
-    server = await startAppServer('dev');
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    await page.setViewportSize({ width: 1400, height: 900 });
-    page.on('console', (m) => m.type() === 'error' && log.push(`console: ${m.text()}`));
-    page.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
+    app = await openApp({ width: 1400, height: 900 });
+    ({ page, log } = app);
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await app?.close();
   });
 
   it('opens the default example graph', async () => {
-    await page.goto(server.url);
+    await page.goto(app.url);
     await nodes(page).first().waitFor();
     expect(await nodes(page).count()).toBe(6);
     expect(await edges(page).count()).toBe(6);

@@ -8,9 +8,9 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMPONENTS } from '../../models/pack/manifest.ts';
 import { readManifest } from '../../models/pack/write.ts';
-import { chromiumMissing, chromiumMissingMessage, launchChromium, type LaunchedBrowser } from './chromium.ts';
-import { dropFiles, node, nodes, runFinished } from './editor-page.ts';
-import { ROOT, startAppServer, type AppServer } from './server.ts';
+import { chromiumMissing, chromiumMissingMessage } from './chromium.ts';
+import { dropFiles, node, nodes, openApp, runFinished, type OpenApp } from './editor-page.ts';
+import { ROOT } from './server.ts';
 
 const skip = chromiumMissing && !process.env.CI;
 const manifest = readManifest(join(ROOT, 'public', 'models', 'emoji-diffusion'));
@@ -38,26 +38,19 @@ function reduced(doc: Doc): Doc {
 const GRAPHS = ['textual-inversion', 'dreambooth-lora', 'concept-encoder', 'hybrid-encoder-optimization', 'decoder-inversion', 'ddim-inversion-edit'];
 
 describe.skipIf(skip)('personalization graphs in Chromium', () => {
-  let server: AppServer;
-  let browser: LaunchedBrowser;
+  let app: OpenApp;
   let page: Page;
-  const log: string[] = [];
+  let log: string[];
 
   beforeAll(async () => {
-    if (chromiumMissing) throw new Error(chromiumMissingMessage);
-    server = await startAppServer('dev');
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    await page.setViewportSize({ width: 1600, height: 1000 });
-    page.on('console', (m) => m.type() === 'error' && log.push(`console: ${m.text()}`));
-    page.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
-    await page.goto(server.url);
+    app = await openApp({ width: 1600, height: 1000 });
+    ({ page, log } = app);
+    await page.goto(app.url);
     await nodes(page).first().waitFor();
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await app?.close();
   });
 
   it('the built-in pack is complete', () => {
