@@ -42,17 +42,20 @@ const firstFullFrame = (page: Page, nodes: number, edges: number) =>
   })`);
 
 async function measureFps(page: Page, drive: () => Promise<void>) {
+  // Each measurement's loop stops on its own token: a callback still pending from the last one
+  // would otherwise push into this one's frames and double the count.
   await page.evaluate(`(() => {
-    window.__frames = [];
-    window.__counting = true;
+    const frames = (window.__frames = []);
+    const token = (window.__counting = {});
     const tick = (t) => {
-      window.__frames.push(t);
-      if (window.__counting) requestAnimationFrame(tick);
+      if (window.__counting !== token) return;
+      frames.push(t);
+      requestAnimationFrame(tick);
     };
     requestAnimationFrame(tick);
   })()`);
   await drive();
-  const frames = await page.evaluate<number[]>(`(window.__counting = false, window.__frames)`);
+  const frames = await page.evaluate<number[]>(`(window.__counting = null, window.__frames)`);
   const gaps = frames.slice(1).map((t, i) => t - frames[i]).sort((a, b) => a - b);
   const seconds = (frames[frames.length - 1] - frames[0]) / 1000;
   return { fps: (frames.length - 1) / seconds, p95: gaps[Math.floor(gaps.length * 0.95)] };
