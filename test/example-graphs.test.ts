@@ -10,20 +10,19 @@ import { COMPONENTS } from '../models/pack/manifest.ts';
 import { readManifest } from '../models/pack/write.ts';
 import { writeTinyPack } from '../models/personalize/tiny-pack.ts';
 import { runGraphCli } from '../runtime/cli/graph-cli.ts';
+import { type ExampleNode, reducedParams } from './reduced-steps.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const examples = (await readdir(join(root, 'graphs'))).filter((f) => f.endsWith('.json')).sort();
 const builtIn = readManifest(join(root, 'public', 'models', 'emoji-diffusion'));
 const builtInComplete = COMPONENTS.every((c) => builtIn?.components[c]);
 
-/** The reduced-steps override: --set arguments that make a personalization graph quick. */
-export function reducedSteps(doc: { nodes: { id: string; type: string; params: Record<string, unknown> }[] }, pack: string | null): string[] {
+/** The reduced-steps override as --set arguments, and the pack to use instead of the built-in one. */
+function reducedSteps(doc: { nodes: ExampleNode[] }, pack: string | null): string[] {
   const sets: string[] = [];
   for (const n of doc.nodes) {
     if (n.type === 'model-loader' && pack) sets.push(`${n.id}.pack=${pack}`);
-    if (typeof n.params.steps === 'number') sets.push(`${n.id}.steps=${Math.min(n.params.steps, 2)}`);
-    if (typeof n.params.priorImages === 'number' && n.params.priorImages > 0) sets.push(`${n.id}.priorImages=1`, `${n.id}.priorSteps=1`);
-    if (typeof n.params.batch === 'number' && n.type !== 'seed-noise') sets.push(`${n.id}.batch=${Math.min(n.params.batch, 2)}`);
+    for (const [k, v] of Object.entries(reducedParams(n))) sets.push(`${n.id}.${k}=${v}`);
   }
   return sets.flatMap((s) => ['--set', s]);
 }

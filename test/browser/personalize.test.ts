@@ -10,6 +10,7 @@ import { COMPONENTS } from '../../models/pack/manifest.ts';
 import { readManifest } from '../../models/pack/write.ts';
 import { chromiumMissing, chromiumMissingMessage } from './chromium.ts';
 import { dropFiles, node, nodes, openApp, runFinished, type OpenApp } from './editor-page.ts';
+import { type ExampleNode, reducedParams } from '../reduced-steps.ts';
 import { ROOT } from './server.ts';
 
 const skip = chromiumMissing && !process.env.CI;
@@ -19,16 +20,13 @@ const ARTIFACTS = join(ROOT, 'test-artifacts', 'personalize');
 
 interface Doc {
   title: string;
-  nodes: { id: string; type: string; params: Record<string, unknown> }[];
+  nodes: ExampleNode[];
 }
 
-/** The graph with every `steps` capped at 2, batches at 2 and prior preservation cut to one image. */
+/** The graph with the headless test's reductions, and a preview at every step so previews show. */
 function reduced(doc: Doc): Doc {
   const nodes = doc.nodes.map((n) => {
-    const p = { ...n.params };
-    if (typeof p.steps === 'number') p.steps = Math.min(p.steps, 2);
-    if (typeof p.priorImages === 'number' && p.priorImages > 0) Object.assign(p, { priorImages: 1, priorSteps: 1 });
-    if (typeof p.batch === 'number' && n.type !== 'seed-noise') p.batch = Math.min(p.batch, 2);
+    const p = { ...n.params, ...reducedParams(n) };
     if (typeof p.previewEvery === 'number') p.previewEvery = 1;
     return { ...n, params: p };
   });
