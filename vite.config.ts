@@ -12,7 +12,12 @@ export default defineConfig({
   plugins: [react()],
   server: { headers: crossOriginIsolation },
   preview: { headers: crossOriginIsolation },
-  // Pre-bundling would move onnxruntime-web away from its .wasm and .mjs files.
-  optimizeDeps: { exclude: ['onnxruntime-web'] },
+  optimizeDeps: {
+    // Pre-bundling would move onnxruntime-web away from its .wasm and .mjs files.
+    exclude: ['onnxruntime-web'],
+    // The dependency scan starts from index.html and does not follow `new Worker(new URL(…))`;
+    // a dependency met first inside a worker would be bundled mid-run and reload the page.
+    entries: ['index.html', 'workers/*.worker.ts'],
+  },
   worker: { format: 'es' },
 });

@@ -11,7 +11,7 @@ export const ARTIFACTS = join(ROOT, 'test-artifacts', 'editor');
 export interface OpenApp {
   url: string;
   page: Page;
-  /** Console errors and uncaught page errors, in order. */
+  /** Console errors, uncaught page errors and the dev server's late bundles, in order. */
   log: string[];
   close(): Promise<void>;
 }
@@ -19,11 +19,11 @@ export interface OpenApp {
 /** The app on the dev server (as `npm start` serves it) in a fresh Chromium page of the given size. */
 export async function openApp(viewport: { width: number; height: number }): Promise<OpenApp> {
   if (chromiumMissing) throw new Error(chromiumMissingMessage);
-  const server = await startAppServer('dev');
+  const log: string[] = [];
+  const server = await startAppServer('dev', (m) => log.push(`vite: ${m}`));
   const browser = await launchChromium();
   const page = await browser.context.newPage();
   await page.setViewportSize(viewport);
-  const log: string[] = [];
   page.on('console', (m) => m.type() === 'error' && log.push(`console: ${m.text()}`));
   page.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
   return {

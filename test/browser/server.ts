@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { build, createServer, preview } from 'vite';
+import { build, createLogger, createServer, preview, type Logger } from 'vite';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -25,16 +25,34 @@ export interface AppServer {
   close(): Promise<void>;
 }
 
+/** Warnings and errors as usual; the optimizer's lines about late bundles also go to `onLateBundle`. */
+function recordingLogger(onLateBundle: (message: string) => void): Logger {
+  const base = createLogger('warn', { allowClearScreen: false });
+  return {
+    ...base,
+    info(msg, options) {
+      if (/optimized dependencies changed|dependencies? optimized/.test(msg)) onLateBundle(msg.trim());
+      base.info(msg, options);
+    },
+  };
+}
+
 export type ServeMode = 'dev' | 'preview';
 
-export async function startAppServer(mode: ServeMode): Promise<AppServer> {
+/**
+ * `onLateBundle` hears of every dependency the dev server bundles after it started (met first in
+ * a worker, say): each one reloads the open pages, in the middle of a run.
+ */
+export async function startAppServer(mode: ServeMode, onLateBundle: (message: string) => void = () => {}): Promise<AppServer> {
   const tmp = await mkdtemp(join(tmpdir(), 'vite-app-'));
   const port = await freePort();
   const common = {
     root: ROOT,
     configFile: join(ROOT, 'vite.config.ts'),
     cacheDir: join(tmp, 'cache'),
-    logLevel: 'warn' as const,
+    // The logger filters by its own level, so the optimizer's info lines reach it.
+    logLevel: 'info' as const,
+    customLogger: recordingLogger(onLateBundle),
     clearScreen: false,
   };
   const listen = { host: '127.0.0.1', port, strictPort: true, open: false };
