@@ -14,7 +14,8 @@ export function browserWorkerPool(size = Math.max(1, Math.min(4, (navigator.hard
           worker.addEventListener('error', (e) => {
             e.preventDefault();
             worker.terminate();
-            fn(e.message || 'worker error');
+            // Chromium gives a worker whose module failed to load an error without a message.
+            fn(e.message || 'the worker stopped with no message (its script or an import failed to load)');
           });
           worker.addEventListener('messageerror', () => {
             worker.terminate();
