@@ -1,13 +1,10 @@
 // The browser's side of the platform: every source is a URL (http, blob: for dropped files,
 // data:), and decoding is the browser's own, which also works inside a worker.
+import { fetchBytes } from '../fetch-bytes.ts';
 import type { Platform } from '../platform.ts';
 
 export const browserPlatform: Platform = {
-  async readSource(source, signal) {
-    const res = await fetch(source, { signal });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    return new Uint8Array(await res.arrayBuffer());
-  },
+  readSource: fetchBytes,
   async decodeImage(bytes) {
     const bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>]), { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
     const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);

@@ -5,6 +5,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { nodeBackend } from '../../ml/session/node.ts';
+import { fetchBytes } from '../fetch-bytes.ts';
 import type { Platform } from '../platform.ts';
 
 // The app's static folder: graphs written in the browser name assets relative to it
@@ -15,11 +16,7 @@ export function nodePlatform(baseDir = process.cwd(), assetDirs: readonly string
   return {
     async readSource(source, signal) {
       if (source.startsWith('data:')) return dataUrlBytes(source);
-      if (/^https?:\/\//.test(source)) {
-        const res = await fetch(source, { signal });
-        if (!res.ok) throw new Error(`HTTP ${res.status}`);
-        return new Uint8Array(await res.arrayBuffer());
-      }
+      if (/^https?:\/\//.test(source)) return fetchBytes(source, signal);
       const path = source.startsWith('file://') ? fileURLToPath(source) : source;
       if (isAbsolute(path)) return new Uint8Array(await readFile(path, { signal }));
       const tried = [baseDir, ...assetDirs].map((dir) => resolve(dir, path));
