@@ -17,7 +17,7 @@ export default defineConfig({
     exclude: ['onnxruntime-web'],
     // The dependency scan starts from index.html and does not follow `new Worker(new URL(…))`;
     // a dependency met first inside a worker would be bundled mid-run and reload the page.
-    entries: ['index.html', 'workers/*.worker.ts'],
+    entries: ['index.html', 'workers/browser-executor.worker.ts', 'workers/engine-probe.worker.ts'],
   },
   worker: { format: 'es' },
 });
