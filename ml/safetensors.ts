@@ -15,6 +15,7 @@
 import type { DType, TypedArray } from './dtype.ts';
 import { BYTES_PER_ELEMENT } from './dtype.ts';
 import type { Tensor } from './tensor.ts';
+import { jsonDepth } from './untrusted/json-depth.ts';
 
 export class SafetensorsError extends Error {
   /** The tensor the problem is about, when there is one. */
@@ -60,6 +61,7 @@ const WRITE_RANK: Record<SafetensorsDType, number> = { BOOL: 0, U8: 1, I8: 2, F1
 /** The reference implementation's cap on the header size. */
 export const DEFAULT_MAX_HEADER_BYTES = 100_000_000;
 const METADATA_KEY = '__metadata__';
+const HEADER_DEPTH = 3;
 const ENTRY_KEYS = ['dtype', 'shape', 'data_offsets'];
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -147,6 +149,9 @@ export function readSafetensorsHeader(bytes: Uint8Array, opts: HeaderOptions = {
     throw new SafetensorsError(`header is not valid JSON (${(e as Error).message})`);
   }
   if (!isPlainObject(json)) throw new SafetensorsError('header is not a JSON object');
+  // A header is an object of entries of flat arrays: three levels. Deeper is not a header, and
+  // walking it further would recurse without bound.
+  if (jsonDepth(json, HEADER_DEPTH) > HEADER_DEPTH) throw new SafetensorsError(`header nests arrays and objects more than ${HEADER_DEPTH} levels deep`);
   const dup = findDuplicateKey(text);
   if (dup !== undefined) throw new SafetensorsError(`header has the key ${JSON.stringify(dup)} twice`);
 

@@ -9,11 +9,11 @@ export default implementNode(spec, async ({ params, platform, signal, progress }
     signal.throwIfAborted();
     let bytes: Uint8Array;
     try {
-      bytes = await platform.readSource(source, signal);
+      bytes = await platform.readSource(source, signal, 'imageBytes');
     } catch (e) {
       throw new Error(`cannot read ${source}: ${(e as Error).message}`);
     }
-    const rgba = await platform.decodeImage(bytes).catch((e: Error) => {
+    const rgba = await platform.decodeImage(bytes, { width: params.width, height: params.height }).catch((e: Error) => {
       throw new Error(`cannot decode ${source}: ${e.message}`);
     });
     parts.push(fit(rgbaToTensor(rgba), params.height, params.width, params.fit));

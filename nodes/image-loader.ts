@@ -2,7 +2,7 @@
 // float32 NCHW batch in [0, 1], each brought to the target size first. Decoding is the
 // platform's: sharp in Node, createImageBitmap in the browser.
 import { z } from 'zod';
-import { declareNode, port } from '../runtime/index.ts';
+import { declareNode, port, withinBudget } from '../runtime/index.ts';
 
 export default declareNode({
   type: 'image-loader',
@@ -17,5 +17,12 @@ export default declareNode({
     width: z.number().int().min(1).max(4096).default(256),
     height: z.number().int().min(1).max(4096).default(256),
     fit: z.enum(['cover', 'contain', 'stretch']).default('cover'),
-  }),
+  }).superRefine(
+    withinBudget({
+      // The float32 RGB batch, plus one image at a time while it is being fitted.
+      bytes: (p) => (p.sources.length + 1) * 3 * p.width * p.height * 4,
+      field: 'sources',
+      explain: (p) => `${p.sources.length} image(s) of 3 × ${p.width} × ${p.height} float32 values`,
+    }),
+  ),
 });

@@ -1,7 +1,7 @@
 // Seeded noise: deterministic for a given seed, so it caches like any other node. Generation
 // goes row by row so a huge request can be cancelled and reports progress.
 import { z } from 'zod';
-import { declareNode, port } from '../runtime/index.ts';
+import { declareNode, port, withinBudget } from '../runtime/index.ts';
 
 export default declareNode({
   type: 'seed-noise',
@@ -18,5 +18,12 @@ export default declareNode({
     channels: z.number().int().min(1).max(16).default(4),
     width: z.number().int().min(1).max(4096).default(64),
     height: z.number().int().min(1).max(4096).default(64),
-  }),
+  }).superRefine(
+    withinBudget({
+      // float32 latent (channels) plus float32 RGB image, per pixel of every batch item.
+      bytes: (p) => p.batch * (p.channels + 3) * p.width * p.height * 4,
+      field: 'batch',
+      explain: (p) => `${p.batch} × (${p.channels} + 3 channels) × ${p.width} × ${p.height} float32 values`,
+    }),
+  ),
 });

@@ -43,8 +43,8 @@ function topoOrder(ids: string[], incoming: GraphIndex['incoming'], consumers: G
   }
   const ready = ids.filter((id) => pending.get(id) === 0);
   const order: string[] = [];
-  while (ready.length) {
-    const id = ready.shift()!;
+  for (let head = 0; head < ready.length; head++) {
+    const id = ready[head];
     order.push(id);
     for (const c of consumers.get(id)!) {
       const left = pending.get(c)! - 1;

@@ -22,6 +22,8 @@ export {
   type Series,
 } from './values.ts';
 export { noPlatform, type Platform, type RgbaImage } from './platform.ts';
+export { withinBudget, type ByteEstimate } from './budget.ts';
+export { checkImageSize, imageSize, shrunkSize, type ImageSize } from './image-size.ts';
 export {
   declareNode,
   defaultParams,
@@ -55,6 +57,7 @@ export {
 export { MIGRATIONS, migrate } from './document/migrations.ts';
 export { MAX_GRAPH_BYTES, parseGraphJson, parseGraphText, type ParseResult } from './document/parse.ts';
 export { encodePngWithGraph, GRAPH_CHUNK, graphTextFromPng } from './document/png-graph.ts';
+export { crc32, PngError, pngChunks, pngTextChunks, type PngChunk } from './document/png-chunks.ts';
 export { formatError, type ValidationCode, type ValidationError } from './document/errors.ts';
 export { validateGraph } from './validate.ts';
 export { ancestorsOf, indexGraph, type GraphIndex, type Wire } from './graph.ts';

@@ -2,6 +2,7 @@
 // the node and field. Pure: the same document and registry always give the same list.
 import type { ValidationError } from './document/errors.ts';
 import type { GraphDoc } from './document/schema.ts';
+import { loopsThrough } from './cycles.ts';
 import { indexGraph } from './graph.ts';
 import type { Registry } from './registry.ts';
 
@@ -40,8 +41,9 @@ export function validateGraph(doc: GraphDoc, registry: Registry): ValidationErro
     const srcDef = registry.get(src.type);
     const dstDef = registry.get(dst.type);
     if (!srcDef || !dstDef) continue; // already reported as an unknown type
-    const out = srcDef.outputs[e.sourceHandle];
-    const inp = dstDef.inputs[e.targetHandle];
+    // Own properties only: a handle named "__proto__" or "toString" is no port.
+    const out = Object.hasOwn(srcDef.outputs, e.sourceHandle) ? srcDef.outputs[e.sourceHandle] : undefined;
+    const inp = Object.hasOwn(dstDef.inputs, e.targetHandle) ? dstDef.inputs[e.targetHandle] : undefined;
     if (!out)
       errors.push({ code: 'unknown-port', nodeId: src.id, edgeId: e.id, field: `outputs.${e.sourceHandle}`, message: `${srcDef.title} has no output "${e.sourceHandle}"` });
     if (!inp)
@@ -72,11 +74,12 @@ export function validateGraph(doc: GraphDoc, registry: Registry): ValidationErro
     goodEdges.push(e);
   }
 
+  const wired = new Set(goodEdges.map((e) => `${e.target}\u0000${e.targetHandle}`));
   for (const n of doc.nodes) {
     const def = registry.get(n.type);
     if (!def) continue;
     for (const [name, spec] of Object.entries(def.inputs))
-      if (!spec.isOptional && !goodEdges.some((e) => e.target === n.id && e.targetHandle === name))
+      if (!spec.isOptional && !wired.has(`${n.id}\u0000${name}`))
         errors.push({ code: 'missing-input', nodeId: n.id, field: `inputs.${name}`, message: `required input "${name}" (${spec.kind}) is not connected` });
   }
 
@@ -84,37 +87,20 @@ export function validateGraph(doc: GraphDoc, registry: Registry): ValidationErro
   return errors;
 }
 
-/** One error per node on a cycle, each showing the loop it is part of. */
+/** One error per node on a cycle, each showing a loop it is part of (long loops shortened). */
 function cycleErrors(doc: GraphDoc, edges: GraphDoc['edges']): ValidationError[] {
   const index = indexGraph(doc, edges);
   const placed = new Set(index.order);
-  // Nodes left out of the topological order are on a cycle or downstream of one; keep only
-  // those that can reach themselves.
+  // Nodes left out of the topological order are on a cycle or downstream of one.
   const stuck = doc.nodes.map((n) => n.id).filter((id) => !placed.has(id));
-  const errors: ValidationError[] = [];
-  for (const id of stuck) {
-    const loop = findLoop(id, index.consumers);
-    if (loop) errors.push({ code: 'cycle', nodeId: id, field: 'inputs', message: `cycle: ${loop.join(' → ')}` });
-  }
-  return errors;
+  const loops = loopsThrough(stuck, index.consumers);
+  return stuck.flatMap((id) => {
+    const loop = loops.get(id);
+    return loop ? [{ code: 'cycle' as const, nodeId: id, field: 'inputs', message: `cycle: ${shortLoop(loop)}` }] : [];
+  });
 }
 
-function findLoop(start: string, consumers: Map<string, Set<string>>): string[] | undefined {
-  const parent = new Map<string, string>();
-  const queue = [start];
-  while (queue.length) {
-    const id = queue.shift()!;
-    for (const next of consumers.get(id) ?? []) {
-      if (next === start) {
-        const path = [start];
-        for (let at = id; at !== start; at = parent.get(at)!) path.splice(1, 0, at);
-        return [...path, start];
-      }
-      if (!parent.has(next)) {
-        parent.set(next, id);
-        queue.push(next);
-      }
-    }
-  }
-  return undefined;
+function shortLoop(loop: string[]): string {
+  if (loop.length <= 12) return loop.join(' → ');
+  return [...loop.slice(0, 5), `… (${loop.length - 10} more) …`, ...loop.slice(-5)].join(' → ');
 }

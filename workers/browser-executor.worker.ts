@@ -12,7 +12,7 @@ const appBase = new URL(import.meta.env.BASE_URL, self.location.origin);
 const platform: Platform = {
   ...browserPlatform,
   backend: webBackend,
-  readSource: (source, signal) => browserPlatform.readSource(new URL(source, appBase).href, signal),
+  readSource: (source, signal, limit) => browserPlatform.readSource(new URL(source, appBase).href, signal, limit),
 };
 
 expose(createExecutorApi(registry, platform));

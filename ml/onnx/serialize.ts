@@ -4,6 +4,8 @@ import type { AttrValue, Graph } from '../ir.ts';
 import { findOp } from '../ops/registry.ts';
 import type { AttrType } from '../ops/types.ts';
 import type { Tensor } from '../tensor.ts';
+import { checkElementCount } from '../untrusted/elements.ts';
+import { checkOnnxNesting } from './nesting.ts';
 import { onnx, toNum } from './proto.ts';
 
 const AT = onnx.AttributeProto.AttributeType;
@@ -123,7 +125,7 @@ type TensorMsg = import('onnx-proto').onnx.ITensorProto;
 export function decodeTensor(tp: TensorMsg): Tensor {
   const dtype = dtypeFromOnnx(tp.dataType ?? 0);
   const shape = (tp.dims ?? []).map(toNum);
-  const n = shape.reduce((a, b) => a * b, 1);
+  const n = checkElementCount(shape, `tensor "${tp.name}"`);
   if (tp.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL)
     throw new Error(`tensor "${tp.name}" keeps its data in an external file; save the model with its weights inside`);
   let data;
@@ -165,7 +167,8 @@ function decodeAttr(a: import('onnx-proto').onnx.IAttributeProto): AttrValue {
     case AT.STRINGS:
       return (a.strings ?? []).map((s) => fromUtf8.decode(s));
     case AT.TENSOR:
-      return decodeTensor(a.t as TensorMsg);
+      if (!a.t) throw new Error(`attribute "${a.name}" is of type TENSOR but holds no tensor`);
+      return decodeTensor(a.t);
     default:
       throw new Error(`attribute "${a.name}" has type ${AT[a.type ?? 0] ?? a.type}, which the engine does not read`);
   }
@@ -174,13 +177,18 @@ function decodeAttr(a: import('onnx-proto').onnx.IAttributeProto): AttrValue {
 function decodeValueInfo(v: import('onnx-proto').onnx.IValueInfoProto): RawValueInfo {
   const tt = v.type?.tensorType;
   if (!tt) throw new Error(`value "${v.name}" is not a tensor`);
-  const dims = (tt.shape?.dim ?? []).map((d, i) =>
-    d.dimParam ? d.dimParam : d.dimValue !== undefined && d.dimValue !== null ? toNum(d.dimValue) : `${v.name}_dim${i}`,
-  );
+  const dims = (tt.shape?.dim ?? []).map((d, i) => {
+    if (d.dimParam) return d.dimParam;
+    if (d.dimValue === undefined || d.dimValue === null) return `${v.name}_dim${i}`;
+    const n = toNum(d.dimValue);
+    if (!Number.isSafeInteger(n) || n < 0) throw new Error(`value "${v.name}": dimension ${i} is ${n}, not a whole number ≥ 0`);
+    return n;
+  });
   return { name: v.name ?? '', dtype: dtypeFromOnnx(tt.elemType ?? 0), dims };
 }
 
 export function decodeOnnx(bytes: Uint8Array): RawModel {
+  checkOnnxNesting(bytes);
   let m;
   try {
     m = onnx.ModelProto.decode(bytes);

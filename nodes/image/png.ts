@@ -1,7 +1,16 @@
 // PNG files for the image nodes: the graph-in-PNG format (runtime/document/png-graph.ts) and a
 // platform-free decoder.
 import { decode } from 'fast-png';
-import { encodePngWithGraph, GRAPH_CHUNK, graphTextFromPng, parseGraphText, type ParseResult, type RgbaImage } from '../../runtime/index.ts';
+import {
+  checkImageSize,
+  encodePngWithGraph,
+  GRAPH_CHUNK,
+  graphTextFromPng,
+  imageSize,
+  parseGraphText,
+  type ParseResult,
+  type RgbaImage,
+} from '../../runtime/index.ts';
 
 export { GRAPH_CHUNK, graphTextFromPng };
 export const encodePng = encodePngWithGraph;
@@ -13,13 +22,16 @@ export function graphFromPng(bytes: Uint8Array): ParseResult {
   try {
     text = graphTextFromPng(bytes);
   } catch (e) {
-    return { ok: false, errors: [{ code: 'not-json', message: `not a PNG: ${(e as Error).message}` }] };
+    return { ok: false, errors: [{ code: 'not-json', message: `not a readable PNG: ${(e as Error).message}` }] };
   }
   if (text === undefined) return { ok: false, errors: [{ code: 'not-json', message: 'this PNG carries no graph' }] };
   return parseGraphText(text);
 }
 
 export function decodePng(bytes: Uint8Array): RgbaImage {
+  const size = imageSize(bytes);
+  if (size?.format !== 'png') throw new Error('not a PNG file');
+  checkImageSize(size.width, size.height);
   const png = decode(bytes);
   if (png.depth !== 8 || png.palette) throw new Error('only 8-bit RGB(A)/grey PNGs decode without a platform decoder');
   const src = png.data as Uint8Array;

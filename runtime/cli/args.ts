@@ -1,5 +1,7 @@
 // Arguments of `npm run graph`, parsed purely (argv in, options or a UsageError out).
 import { parseArgs } from 'node:util';
+import { jsonDepth } from '../../ml/untrusted/json-depth.ts';
+import { LIMITS } from '../../ml/untrusted/limits.ts';
 import type { GraphDoc } from '../document/schema.ts';
 import type { ValidationError } from '../document/errors.ts';
 
@@ -54,6 +56,7 @@ export function parseSet(text: string): ParamSet {
   } catch {
     // Not JSON: a plain string such as a prompt or a path.
   }
+  if (jsonDepth(value, LIMITS.jsonDepth) > LIMITS.jsonDepth) throw new UsageError(`--set ${nodeId}.${param}: the value nests more than ${LIMITS.jsonDepth} levels deep (limit jsonDepth)`);
   return { nodeId, param, value };
 }
 
@@ -104,7 +107,9 @@ export function applySets(doc: GraphDoc, sets: readonly ParamSet[]): { doc: Grap
   for (const s of sets) {
     const node = nodes.find((n) => n.id === s.nodeId);
     if (!node) errors.push({ code: 'unknown-node', nodeId: s.nodeId, field: `params.${s.param}`, message: `--set names a node that is not in the graph` });
-    else node.params[s.param] = s.value as never;
+    // Defined, not assigned: a param named "__proto__" is a key like any other (and then refused by
+    // the node's schema), never the params object's prototype.
+    else Object.defineProperty(node.params, s.param, { value: s.value, enumerable: true, writable: true, configurable: true });
   }
   return { doc: { ...doc, nodes }, errors };
 }

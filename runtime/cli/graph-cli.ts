@@ -2,21 +2,23 @@
 // write its outputs, end with one summary line. This file is the Node composition root (it
 // wires the registry, the workers, the file cache and the file system together), so it is the
 // one place in runtime/ that reaches into workers/.
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { LimitError } from '../../ml/untrusted/limits.ts';
 import { registry } from '../../nodes/registry.ts';
 import { nodeWorkerPool } from '../../workers/node-pool.ts';
 import { formatError, type ValidationError } from '../document/errors.ts';
-import { MAX_GRAPH_BYTES, parseGraphText } from '../document/parse.ts';
+import { parseGraphText } from '../document/parse.ts';
 import type { Executor } from '../executor.ts';
 import { inProcessExecutor } from '../in-process.ts';
 import { fileStore } from '../node/file-store.ts';
 import { nodePlatform } from '../node/platform.ts';
+import { readUserFile } from '../node/read-file.ts';
 import { createRuntime } from '../scheduler.ts';
 import { validateGraph } from '../validate.ts';
 import { applySets, EXIT, GRAPH_HELP, parseGraphArgs, UsageError, type GraphArgs } from './args.ts';
 import { plannedFiles } from './outputs.ts';
 import { eventJson, summaryLine, textReporter } from './report.ts';
+import { outputDirProblem, writeOutputs } from './write-outputs.ts';
 
 export interface CliIo {
   stdout(s: string): void;
@@ -49,11 +51,10 @@ export async function runGraphCli(argv: readonly string[], io: CliIo): Promise<n
   const path = resolve(io.cwd, args.graph);
   let text: string;
   try {
-    // Check the size before reading, so a huge file is refused without loading it.
-    const { size } = await stat(path);
-    if (size > MAX_GRAPH_BYTES) return invalid([{ code: 'too-large', message: `graph file is ${size} bytes, the limit is ${MAX_GRAPH_BYTES}` }]);
-    text = await readFile(path, 'utf8');
+    if (args.graph.includes('\0')) throw new Error('a file name cannot hold a NUL character');
+    text = new TextDecoder().decode(await readUserFile(path, { limit: 'graphBytes' }));
   } catch (e) {
+    if (e instanceof LimitError) return invalid([{ code: 'too-large', message: `graph file ${args.graph} ${e.message}` }]);
     io.stderr(`graph: cannot read ${args.graph}: ${(e as Error).message}\n`);
     return EXIT.invalid;
   }
@@ -62,6 +63,12 @@ export async function runGraphCli(argv: readonly string[], io: CliIo): Promise<n
   const { doc, errors: setErrors } = applySets(parsed.doc, args.sets);
   const errors = [...setErrors, ...validateGraph(doc, registry)];
   if (errors.length) return invalid(errors);
+  const outDir = resolve(io.cwd, args.out);
+  const outProblem = await outputDirProblem(outDir);
+  if (outProblem) {
+    io.stderr(`graph: --out ${args.out} ${outProblem}\n`);
+    return EXIT.invalid;
+  }
 
   const baseDir = dirname(path);
   const executor: Executor =
@@ -75,10 +82,13 @@ export async function runGraphCli(argv: readonly string[], io: CliIo): Promise<n
       persistent: args.cache === null ? undefined : fileStore(resolve(io.cwd, args.cache)),
     });
     const result = await runtime.run(doc, { onEvent: report }).done;
-    const outDir = resolve(io.cwd, args.out);
     const files = plannedFiles(result.outputs);
-    if (files.length) await mkdir(outDir, { recursive: true });
-    for (const f of files) await writeFile(join(outDir, f.name), f.bytes);
+    try {
+      await writeOutputs(outDir, files);
+    } catch (e) {
+      io.stderr(`graph: cannot write the outputs into ${args.out}: ${(e as Error).message}\n`);
+      return EXIT.failed;
+    }
     const allProduced = result.status === 'finished' && result.requested.every((id) => result.outputs.has(id));
     if (args.json) io.stdout(`${JSON.stringify({ type: 'summary', ...result.stats, written: files.map((f) => join(args.out, f.name)) })}\n`);
     else {

@@ -3,8 +3,10 @@
 import { encodePng } from '../../nodes/image/png.ts';
 import { tensorToRgba } from '../../nodes/image/ops.ts';
 import type { NodeOutputs } from '../values.ts';
+import { safeFileName } from './safe-name.ts';
 
 export interface PlannedFile {
+  /** A plain file name (see safeFileName), unique within the plan. */
   name: string;
   bytes: Uint8Array;
 }
@@ -13,9 +15,13 @@ export function plannedFiles(outputs: ReadonlyMap<string, NodeOutputs>): Planned
   const files: PlannedFile[] = [];
   const taken = new Set<string>();
   const add = (nodeId: string, name: string, bytes: Uint8Array) => {
-    // Two savers with one prefix must not overwrite each other.
-    const unique = taken.has(name) ? `${nodeId}-${name}` : name;
-    taken.add(unique);
+    // Two savers with one prefix must not overwrite each other; names are compared as they will
+    // be written (lower case too, for case-insensitive file systems).
+    const has = (n: string) => taken.has(n.toLowerCase());
+    let unique = safeFileName(name);
+    if (has(unique)) unique = safeFileName(`${nodeId}-${name}`);
+    for (let i = 2; has(unique); i++) unique = safeFileName(`${nodeId}-${i}-${name}`);
+    taken.add(unique.toLowerCase());
     files.push({ name: unique, bytes });
   };
   const json = (v: unknown) => new TextEncoder().encode(`${JSON.stringify(v, null, 2)}\n`);

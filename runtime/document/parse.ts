@@ -1,12 +1,14 @@
 // Untrusted input to a current-version document: size limit, JSON, known version, migrations,
 // shape. Structural and type checks against the registry come after, in validate.ts.
 import type { z } from 'zod';
+import { formatBytes, LIMITS } from '../../ml/untrusted/limits.ts';
+import { jsonDepth } from '../../ml/untrusted/json-depth.ts';
 import type { ValidationError } from './errors.ts';
 import { migrate } from './migrations.ts';
 import { CURRENT_VERSION, GraphDocSchema, type GraphDoc } from './schema.ts';
 
 /** Graphs are small; anything larger is a mistake or an attack on the parser. */
-export const MAX_GRAPH_BYTES = 8 * 1024 * 1024;
+export const MAX_GRAPH_BYTES = LIMITS.graphBytes;
 
 export type ParseResult = { ok: true; doc: GraphDoc; migratedFrom?: number } | { ok: false; errors: ValidationError[] };
 
@@ -15,7 +17,8 @@ const fail = (error: ValidationError): ParseResult => ({ ok: false, errors: [err
 export function parseGraphText(text: string, maxBytes = MAX_GRAPH_BYTES): ParseResult {
   // Length in UTF-16 units bounds UTF-8 bytes from below, so check it before encoding.
   const bytes = text.length > maxBytes ? text.length : new TextEncoder().encode(text).byteLength;
-  if (bytes > maxBytes) return fail({ code: 'too-large', message: `graph file is ${bytes} bytes, the limit is ${maxBytes}` });
+  if (bytes > maxBytes)
+    return fail({ code: 'too-large', message: `graph file is ${formatBytes(bytes)}, more than ${formatBytes(maxBytes)} (limit graphBytes = ${maxBytes.toLocaleString('en-US')})` });
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -28,6 +31,9 @@ export function parseGraphText(text: string, maxBytes = MAX_GRAPH_BYTES): ParseR
 export function parseGraphJson(json: unknown): ParseResult {
   if (typeof json !== 'object' || json === null || Array.isArray(json))
     return fail({ code: 'bad-shape', field: 'version', message: 'a graph is a JSON object with version, nodes and edges' });
+  // Checking, migrating, hashing and cloning a document all walk it recursively.
+  if (jsonDepth(json, LIMITS.jsonDepth) > LIMITS.jsonDepth)
+    return fail({ code: 'too-large', message: `the graph nests arrays and objects more than ${LIMITS.jsonDepth} levels deep (limit jsonDepth)` });
   const version = (json as Record<string, unknown>).version;
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 1 || version > CURRENT_VERSION)
     return fail({

@@ -1,7 +1,8 @@
 // The graph-in-PNG format, in one place: PNGs carry their graph document in a tEXt chunk, as
 // ComfyUI does, so Save Image's files and the editor's exports reopen the graph that made them.
-import { decode, encode } from 'fast-png';
+import { encode } from 'fast-png';
 import type { RgbaImage } from '../platform.ts';
+import { pngTextChunks } from './png-chunks.ts';
 
 /** The tEXt keyword under which the graph document is stored. */
 export const GRAPH_CHUNK = 'workflow';
@@ -22,7 +23,8 @@ export function encodePngWithGraph(img: RgbaImage, graph?: unknown): Uint8Array 
   });
 }
 
-/** The graph JSON text embedded in a PNG, or undefined when it has none; throws on a bad PNG. */
+/** The graph JSON text embedded in a PNG, or undefined when it has none; throws a PngError on a
+ * bad PNG. Pixels are never decoded. */
 export function graphTextFromPng(bytes: Uint8Array): string | undefined {
-  return decode(bytes).text[GRAPH_CHUNK];
+  return pngTextChunks(bytes).get(GRAPH_CHUNK);
 }
