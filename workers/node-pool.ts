@@ -4,6 +4,7 @@ import { wrap, type Endpoint } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { availableParallelism } from 'node:os';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { LIMITS } from '../ml/untrusted/limits.ts';
 import { workerPool, type WorkerPool } from '../runtime/pool.ts';
 import type { ExecutorApi } from '../runtime/worker-api.ts';
 
@@ -13,6 +14,7 @@ export interface NodePoolOptions {
   registryModule?: string;
   /** Folder that relative image paths in the graph are resolved against. */
   baseDir?: string;
+  /** Default: a heap of LIMITS.workerHeapMb, so a runaway node ends its worker, not the machine. */
   resourceLimits?: ResourceLimits;
   cancelGraceMs?: number;
   /** Wraps each worker's endpoint, e.g. to count what crosses it (bench/runtime.ts). */
@@ -27,7 +29,7 @@ export function nodeWorkerPool(options: NodePoolOptions = {}): WorkerPool {
     () => {
       const worker = new Worker(ENTRY, {
         workerData: { registryModule: options.registryModule, baseDir: options.baseDir },
-        resourceLimits: options.resourceLimits,
+        resourceLimits: options.resourceLimits ?? { maxOldGenerationSizeMb: LIMITS.workerHeapMb },
       });
       return {
         api: wrap<ExecutorApi>((options.wrapEndpoint ?? ((e) => e))(nodeEndpoint(worker))),

@@ -4,6 +4,8 @@
 export const LIMITS = {
   /** Bytes of a graph JSON file or of the graph text a PNG carries. */
   graphBytes: 8 * 1024 * 1024,
+  /** Bytes of a model pack's manifest.json. */
+  manifestBytes: 16 * 1024 * 1024,
   /** Nesting of arrays and objects in any JSON we read (graphs, manifests, safetensors headers). */
   jsonDepth: 64,
   /** Bytes of any file or URL a graph or a model pack names (weights included). */

@@ -11,13 +11,13 @@ type Parent = Params | Module;
 
 export const textEncoderConfigSchema = z.object({
   /** Rows of the token table: the tokenizer's vocabulary including its placeholder slots. */
-  vocabSize: z.number().int().positive(),
+  vocabSize: z.number().int().positive().max(65_536),
   /** Tokens per prompt (padded/truncated by the tokenizer). */
-  maxLength: z.number().int().positive(),
-  dim: z.number().int().positive().default(128),
-  layers: z.number().int().min(1).default(3),
-  heads: z.number().int().positive().default(4),
-  mlpRatio: z.number().int().positive().default(4),
+  maxLength: z.number().int().positive().max(1024),
+  dim: z.number().int().positive().max(2048).default(128),
+  layers: z.number().int().min(1).max(48).default(3),
+  heads: z.number().int().positive().max(64).default(4),
+  mlpRatio: z.number().int().positive().max(8).default(4),
 });
 export type TextEncoderConfig = z.infer<typeof textEncoderConfigSchema>;
 

@@ -10,19 +10,19 @@ import { Downsample, ResBlock, SpatialTransformer, Upsample } from './unet-block
 type Parent = Params | Module;
 
 export const unetConfigSchema = z.object({
-  latentChannels: z.number().int().positive().default(4),
-  latentSize: z.number().int().positive().default(16),
+  latentChannels: z.number().int().positive().max(64).default(4),
+  latentSize: z.number().int().positive().max(256).default(16),
   /** Channels per level; each level after the first halves the resolution. */
-  channels: z.array(z.number().int().positive()).min(1).default([64, 128, 128]),
+  channels: z.array(z.number().int().positive().max(2048)).min(1).max(6).default([64, 128, 128]),
   /** Whether each level has spatial transformers (the middle always has one). */
-  attention: z.array(z.boolean()).min(1).default([false, true, true]),
+  attention: z.array(z.boolean()).min(1).max(6).default([false, true, true]),
   /** ResBlocks per level going down (going up: one more, for the extra skip). */
-  layersPerBlock: z.number().int().min(1).default(1),
-  contextDim: z.number().int().positive().default(128),
-  heads: z.number().int().positive().default(4),
-  groups: z.number().int().positive().default(16),
+  layersPerBlock: z.number().int().min(1).max(8).default(1),
+  contextDim: z.number().int().positive().max(2048).default(128),
+  heads: z.number().int().positive().max(64).default(4),
+  groups: z.number().int().positive().max(512).default(16),
   /** Training timesteps T: rows of the sinusoidal table the timestep indexes. */
-  timesteps: z.number().int().positive().default(1000),
+  timesteps: z.number().int().positive().max(10_000).default(1000),
 });
 export type UNetConfig = z.infer<typeof unetConfigSchema>;
 

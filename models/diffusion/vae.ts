@@ -14,12 +14,12 @@ type Parent = Params | Module;
 
 export const vaeConfigSchema = z.object({
   kind: z.literal('kl-vae-v1'),
-  resolution: z.number().int().positive(),
-  imageChannels: z.number().int().positive(),
-  latentChannels: z.number().int().positive(),
+  resolution: z.number().int().positive().max(2048),
+  imageChannels: z.number().int().positive().max(4),
+  latentChannels: z.number().int().positive().max(64),
   /** Channels per resolution level, full resolution first; each further level halves the side. */
-  channels: z.array(z.number().int().positive()).min(1),
-  groups: z.number().int().positive(),
+  channels: z.array(z.number().int().positive().max(2048)).min(1).max(6),
+  groups: z.number().int().positive().max(512),
   /** Parameter-init seed. */
   seed: z.number().int(),
 });

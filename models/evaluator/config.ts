@@ -4,25 +4,25 @@ import { z } from 'zod';
 
 export const ClipConfigSchema = z.object({
   /** Side of the square RGB input in pixels, values in [-1, 1] (the data module's range). */
-  imageSize: z.number().int().min(8).default(64),
+  imageSize: z.number().int().min(8).max(1024).default(64),
   /**
    * Channels per stage of the image tower. A stride-2 stem halves the input first, then each stage
    * after the first halves it again: 64 px → 32, 16, 8, 4 with four stages.
    */
-  channels: z.array(z.number().int().positive()).min(1).default([32, 64, 128, 192]),
+  channels: z.array(z.number().int().positive().max(2048)).min(1).max(8).default([32, 64, 128, 192]),
   /** Residual blocks per stage (same length as channels). */
-  blocks: z.array(z.number().int().min(0)).min(1).default([0, 1, 1, 1]),
+  blocks: z.array(z.number().int().min(0).max(16)).min(1).max(8).default([0, 1, 1, 1]),
   /** GroupNorm groups; must divide every stage's channels. */
-  groups: z.number().int().positive().default(8),
+  groups: z.number().int().positive().max(512).default(8),
   /** Size of the shared, L2-normalized embedding space. */
-  embedDim: z.number().int().positive().default(128),
+  embedDim: z.number().int().positive().max(2048).default(128),
   /** Tokenizer facts the text tower depends on. */
-  vocabSize: z.number().int().positive(),
-  maxLength: z.number().int().positive(),
+  vocabSize: z.number().int().positive().max(65_536),
+  maxLength: z.number().int().positive().max(1024),
   padId: z.number().int().min(0),
-  textDim: z.number().int().positive().default(128),
-  textLayers: z.number().int().min(1).default(2),
-  textHeads: z.number().int().positive().default(4),
+  textDim: z.number().int().positive().max(2048).default(128),
+  textLayers: z.number().int().min(1).max(48).default(2),
+  textHeads: z.number().int().positive().max(64).default(4),
   /** Initial temperature as CLIP sets it: logit scale 1/0.07, learned in log space, capped at 100. */
   initLogitScale: z.number().positive().default(1 / 0.07),
   maxLogitScale: z.number().positive().default(100),

@@ -3,6 +3,7 @@
 // by tensor. Fetching is injected (fs in Node, fetch in the browser), so one loader serves both.
 // Packs may come from users, so every problem is a PackError naming the component and tensor.
 import { readSafetensors, type Tensor } from '../../ml/index.ts';
+import { checkJsonDepth, formatBytes, LIMITS } from '../../ml/untrusted/index.ts';
 import { toFloat32 } from './half.ts';
 import { COMPONENTS, type ComponentEntry, type ComponentName, type Manifest, manifestSchema } from './manifest.ts';
 
@@ -54,11 +55,14 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
 }
 
 export function parseManifest(bytes: Uint8Array): Manifest {
+  if (bytes.byteLength > LIMITS.manifestBytes)
+    throw new PackError(`manifest.json is ${formatBytes(bytes.byteLength)}, more than ${formatBytes(LIMITS.manifestBytes)} (limit manifestBytes)`);
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder().decode(bytes));
+    checkJsonDepth(json, 'manifest.json');
   } catch (e) {
-    throw new PackError(`manifest.json is not valid JSON (${(e as Error).message})`);
+    throw new PackError(e instanceof SyntaxError ? `manifest.json is not valid JSON (${e.message})` : (e as Error).message);
   }
   const r = manifestSchema.safeParse(json);
   if (!r.success) {
@@ -87,14 +91,10 @@ export async function loadPack(fetchBytes: FetchBytes, opts: LoadPackOptions): P
 }
 
 async function loadComponent(fetchBytes: FetchBytes, name: ComponentName, entry: ComponentEntry, opts: LoadPackOptions): Promise<Record<string, Tensor>> {
-  const spec = opts.architectures[entry.architecture.kind];
-  if (!spec) throw new PackError(`architecture kind "${entry.architecture.kind}" is not known to this app`, name);
-  let expected: Record<string, readonly number[]>;
-  try {
-    expected = spec(entry.architecture);
-  } catch (e) {
-    throw new PackError(`architecture config is invalid (${(e as Error).message})`, name);
-  }
+  // Own properties only: a kind named "constructor" or "__proto__" is no architecture.
+  const kind = entry.architecture.kind;
+  const spec = Object.hasOwn(opts.architectures, kind) ? opts.architectures[kind] : undefined;
+  if (!spec) throw new PackError(`architecture kind "${kind}" is not known to this app`, name);
   let bytes: Uint8Array;
   try {
     bytes = await fetchBytes(entry.weights);
@@ -110,10 +110,18 @@ async function loadComponent(fetchBytes: FetchBytes, name: ComponentName, entry:
   } catch (e) {
     throw new PackError(`weights file ${entry.weights} is not valid safetensors (${(e as Error).message})`, name);
   }
+  // The architecture is built (which allocates its initial weights) only once the file it must
+  // match has been read and checked, and its config is bounded by the architecture's schema.
+  let expected: Record<string, readonly number[]>;
+  try {
+    expected = spec(entry.architecture);
+  } catch (e) {
+    throw new PackError(`architecture config is invalid (${(e as Error).message})`, name);
+  }
   const out: Record<string, Tensor> = {};
   let count = 0;
   for (const [t, shape] of Object.entries(expected)) {
-    const w = tensors[t];
+    const w = Object.hasOwn(tensors, t) ? tensors[t] : undefined;
     if (!w) throw new PackError(`missing from ${entry.weights}`, name, t);
     if (w.dtype !== entry.dtype) throw new PackError(`is ${w.dtype}, the manifest says ${entry.dtype}`, name, t);
     if (w.shape.length !== shape.length || w.shape.some((d, i) => d !== shape[i]))
@@ -121,7 +129,7 @@ async function loadComponent(fetchBytes: FetchBytes, name: ComponentName, entry:
     out[t] = toFloat32(w);
     count += w.data.length;
   }
-  const extra = Object.keys(tensors).filter((t) => !(t in expected));
+  const extra = Object.keys(tensors).filter((t) => !Object.hasOwn(expected, t));
   if (extra.length) throw new PackError(`is in ${entry.weights} but not in the architecture`, name, extra[0]);
   if (count !== entry.parameters) throw new PackError(`has ${count} parameters, the manifest says ${entry.parameters}`, name);
   return out;

@@ -3,6 +3,7 @@
 // it comes from (licences, attribution, training recipe) and how well it does (metrics). Each
 // component records its architecture config, so graphs are rebuilt from config + weights alone.
 import { z } from 'zod';
+import { LIMITS } from '../../ml/untrusted/limits.ts';
 import { tokenizerConfigSchema } from '../text/tokenizer.ts';
 
 export const COMPONENTS = ['vae', 'textEncoder', 'unet', 'evaluator', 'conceptEncoder'] as const;
@@ -37,7 +38,7 @@ export const componentSchema = z.object({
   /** Weights file in the pack folder (safetensors). */
   weights: fileNameSchema,
   sha256: sha256Schema,
-  bytes: z.number().int().positive(),
+  bytes: z.number().int().positive().max(LIMITS.sourceBytes),
   /** How weights are stored; float16 files are widened to float32 when loaded. */
   dtype: z.enum(['float32', 'float16']),
   parameters: z.number().int().nonnegative(),

@@ -16,14 +16,14 @@ type Parent = Params | Module;
 export const CONCEPT_ENCODER_KIND = 'concept-encoder-v1';
 
 export const conceptEncoderConfigSchema = z.object({
-  latentChannels: z.number().int().positive().default(4),
-  latentSize: z.number().int().positive().default(16),
+  latentChannels: z.number().int().positive().max(64).default(4),
+  latentSize: z.number().int().positive().max(256).default(16),
   /** Channels of the conv stages; each stage after the first halves the side. */
-  channels: z.array(z.number().int().positive()).min(1).default([64, 96, 128]),
-  groups: z.number().int().positive().default(8),
-  hidden: z.number().int().positive().default(256),
+  channels: z.array(z.number().int().positive().max(2048)).min(1).max(8).default([64, 96, 128]),
+  groups: z.number().int().positive().max(512).default(8),
+  hidden: z.number().int().positive().max(8192).default(256),
   /** The text encoder's token dimension: what the output must match. */
-  embedDim: z.number().int().positive(),
+  embedDim: z.number().int().positive().max(2048),
 });
 export type ConceptEncoderConfig = z.infer<typeof conceptEncoderConfigSchema>;
 

@@ -19,16 +19,17 @@ export const tokenizerConfigSchema = z
   .object({
     kind: z.literal('word-v1'),
     /** Every token by id: specials, placeholders, words. */
-    vocab: z.array(z.string().min(1)).min(SPECIAL_TOKENS.length),
+    vocab: z.array(z.string().min(1).max(256)).min(SPECIAL_TOKENS.length).max(65_536),
     /** Sequence length of every encoding, <bos> and <eos> included. */
-    maxLength: z.number().int().min(3),
+    maxLength: z.number().int().min(3).max(1024),
     /** Placeholder tokens, in vocab order, that new concepts may take. */
-    placeholders: z.array(z.string().regex(/^<s\d+>$/)),
+    placeholders: z.array(z.string().regex(/^<s\d{1,6}>$/)).max(1024),
   })
   .superRefine((c, ctx) => {
     SPECIAL_TOKENS.forEach((t, i) => c.vocab[i] !== t && ctx.addIssue({ code: 'custom', message: `vocab[${i}] must be ${t}` }));
-    if (new Set(c.vocab).size !== c.vocab.length) ctx.addIssue({ code: 'custom', message: 'vocab has duplicate tokens' });
-    for (const p of c.placeholders) if (!c.vocab.includes(p)) ctx.addIssue({ code: 'custom', message: `placeholder ${p} is not in vocab` });
+    const vocab = new Set(c.vocab);
+    if (vocab.size !== c.vocab.length) ctx.addIssue({ code: 'custom', message: 'vocab has duplicate tokens' });
+    for (const p of c.placeholders) if (!vocab.has(p)) ctx.addIssue({ code: 'custom', message: `placeholder ${p} is not in vocab` });
   });
 export type TokenizerConfig = z.infer<typeof tokenizerConfigSchema>;
 

@@ -12,15 +12,18 @@ const loraFiles = new Map<string, Promise<{ tensors: LoraWeights['tensors']; met
 /** How a pack's files are read: a folder (path or URL) or a map of file name → source (dropped files). */
 export function packFetch(pack: string, platform: Platform, signal: AbortSignal): FetchBytes {
   if (pack.startsWith('files:')) {
-    let files: Record<string, string>;
+    let files: unknown;
     try {
-      files = JSON.parse(pack.slice(6)) as Record<string, string>;
+      files = JSON.parse(pack.slice(6));
     } catch {
       throw new PackError('the file list of this pack is not valid JSON');
     }
+    if (typeof files !== 'object' || files === null || Array.isArray(files)) throw new PackError('the file list of this pack is not an object of file name → source');
+    const list = files as Record<string, unknown>;
     return async (name) => {
-      const src = files[name];
-      if (!src) throw new Error(`no file named ${name} was given`);
+      // Own properties only: "constructor" is a file name like any other, not Object's.
+      const src = Object.hasOwn(list, name) ? list[name] : undefined;
+      if (typeof src !== 'string' || !src) throw new Error(`no file named ${name} was given`);
       return platform.readSource(src, signal);
     };
   }
