@@ -9,6 +9,6 @@ export function checkElementCount(shape: readonly number[], what: string): numbe
     if (!Number.isSafeInteger(d) || d < 0) throw new Error(`${what}: shape [${shape.join(', ')}] has a dimension that is not a whole number ≥ 0`);
     n = Math.min(n * d, 2 ** 53); // clamped, so a zero later still gives 0 and never NaN
   }
-  if (n > LIMITS.tensorElements) throw new LimitError('tensorElements', `${what}: shape [${shape.join(', ')}] has ${n.toLocaleString('en-US')} elements`);
+  if (n > LIMITS.tensorElements) throw new LimitError('tensorElements', `${what}: shape [${shape.join(', ')}] has ${n >= 2 ** 53 ? 'more than 2^53' : n.toLocaleString('en-US')} elements`);
   return n;
 }

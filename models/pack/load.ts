@@ -116,7 +116,9 @@ async function loadComponent(fetchBytes: FetchBytes, name: ComponentName, entry:
   try {
     expected = spec(entry.architecture);
   } catch (e) {
-    throw new PackError(`architecture config is invalid (${(e as Error).message})`, name);
+    const issues = (e as { issues?: { path: PropertyKey[]; message: string }[] }).issues;
+    const why = issues ? issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ') : (e as Error).message;
+    throw new PackError(`architecture config is invalid (${why})`, name);
   }
   const out: Record<string, Tensor> = {};
   let count = 0;

@@ -65,7 +65,7 @@ function savedGraph(id: string, params: Record<string, unknown> = {}) {
     graphWith(
       [
         { id: 'noise', type: 'seed-noise', params: { width: 8, height: 8 } },
-        { id, type: 'preview', params: { cell: 8, ...params } },
+        { id, type: 'preview', params: { cell: 16, ...params } },
       ],
       [{ id: 'e', source: 'noise', sourceHandle: 'image', target: id, targetHandle: 'images' }],
     ),
@@ -93,7 +93,11 @@ function onnxNested(depth: number): Uint8Array {
       len.push((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
       v >>>= 7;
     } while (v);
-    return new Uint8Array([(n << 3) | 2, ...len, ...body]);
+    const out = new Uint8Array(1 + len.length + body.length);
+    out[0] = (n << 3) | 2;
+    out.set(len, 1);
+    out.set(body, 1 + len.length);
+    return out;
   };
   let g = new Uint8Array();
   for (let i = 0; i < depth; i++) g = field(1, field(5, field(6, g))); // graph.node.attribute.g
