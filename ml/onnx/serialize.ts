@@ -193,7 +193,9 @@ export function decodeOnnx(bytes: Uint8Array): RawModel {
   try {
     m = onnx.ModelProto.decode(bytes);
   } catch (e) {
-    throw new Error(`not an ONNX model: ${(e as Error).message}`);
+    // protobufjs says "index out of range: 254 + 1 > 254" for a field that runs past the end.
+    const m = /index out of range: (\d+) \+ \d+ > \d+/.exec((e as Error).message);
+    throw new Error(`not an ONNX model: ${m ? `the file is cut short or damaged (a field at byte ${m[1]} runs past its end)` : (e as Error).message}`);
   }
   const g = m.graph;
   if (!g) throw new Error('not an ONNX model: it has no graph');

@@ -94,7 +94,7 @@ function hostileValue(rng: FuzzRng): Json {
     case 13: return 'constructor';
     case 14: return 'x'.repeat(1 + rng.int(200_000));
     case 15: return nested(1 + rng.int(200));
-    case 16: return nested(10_000);
+    case 16: return nested(1000); // deeper still is in the crafted cases (JSON.stringify recurses)
     case 17: return {};
     case 18: return [];
     case 19: return null;
@@ -150,7 +150,12 @@ export function mutateJson(rng: FuzzRng, text: string): string {
       } else Object.defineProperty(c, rng.pick(KEYS), { value: hostileValue(rng), enumerable: true, writable: true, configurable: true });
     }
   }
-  const out = JSON.stringify(doc);
+  let out: string;
+  try {
+    out = JSON.stringify(doc);
+  } catch {
+    out = JSON.stringify(hostileValue(rng)); // edits nested past what JSON.stringify recurses through
+  }
   return rng.chance(0.1) ? new TextDecoder().decode(mutateBytes(rng, new TextEncoder().encode(out))) : out;
 }
 
