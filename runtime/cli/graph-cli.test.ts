@@ -87,4 +87,23 @@ describe('npm run graph', () => {
     expect(huge.stderr).toMatch(/graph file huge.json is 9.0 MiB, more than 8.0 MiB \(limit graphBytes/);
     expect((await cli('graph.json', '--bogus')).code).toBe(2);
   });
+
+  it('keeps every output inside --out whatever the node ids say, and refuses an --out that is a file', async () => {
+    const ids = ['../../../escaped', 'a/b', 'nul\u0000id', '..', 'CON'];
+    const doc = graph(
+      [['noise', 'seed-noise', { width: 8, height: 8 }], ...ids.map((id): [string, string, Record<string, unknown>] => [id, 'preview', { cell: 16 }])],
+      ids.map((id): [string, string, string, string] => ['noise', 'image', id, 'images']),
+    );
+    await writeFile(join(dir, 'ids.json'), JSON.stringify(doc));
+    const r = await cli('ids.json', '--out', 'out-ids', '--workers', '0', '--no-cache');
+    expect(r.code).toBe(0);
+    const written = (await readdir(join(dir, 'out-ids'))).sort();
+    expect(written).toHaveLength(ids.length);
+    for (const f of written) expect(f).toMatch(/^[^/\0]+\.png$/);
+    expect(written).toContain('___.._.._escaped-grid.png');
+    await writeFile(join(dir, 'not-a-folder'), 'x');
+    const bad = await cli('ids.json', '--out', 'not-a-folder', '--workers', '0', '--no-cache');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--out not-a-folder exists and is not a folder');
+  });
 });

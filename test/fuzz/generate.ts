@@ -2,7 +2,8 @@
 // the surface (JSON-aware where the file is JSON, chunk-aware for PNGs, header-aware for
 // safetensors, message-aware for ONNX), deterministic in (seed, surface, i).
 import { onnx } from '../../ml/onnx/proto.ts';
-import { crc32, encodePngWithGraph, graphTextFromPng } from '../../runtime/index.ts';
+import { encode } from 'fast-png';
+import { crc32, GRAPH_CHUNK, graphTextFromPng } from '../../runtime/index.ts';
 import { mutateBytes, mutateJson } from './mutate.ts';
 import { FuzzRng, inputSeed } from './rng.ts';
 import type { Surface } from './surfaces.ts';
@@ -12,6 +13,14 @@ const dec = new TextDecoder();
 
 export function generateInput(surface: Surface, seeds: readonly Uint8Array[], seed: number, i: number): Uint8Array {
   const rng = new FuzzRng(inputSeed(seed, surface, i));
+  try {
+    return mutated(surface, rng, seeds);
+  } catch {
+    return mutateBytes(rng, rng.pick(seeds), seeds); // a mutator gave up on a strange input
+  }
+}
+
+function mutated(surface: Surface, rng: FuzzRng, seeds: readonly Uint8Array[]): Uint8Array {
   const base = rng.pick(seeds);
   switch (surface) {
     case 'graph-json':
@@ -20,7 +29,8 @@ export function generateInput(surface: Surface, seeds: readonly Uint8Array[], se
       return enc.encode(mutateJson(rng, dec.decode(base)));
     case 'png-graph': {
       const text = safe(() => graphTextFromPng(base));
-      if (text !== undefined && rng.chance(0.5)) return encodePngWithGraph({ width: 3, height: 2, data: new Uint8Array(24).fill(90) }, JSON.parse(mutateJson(rng, text)) as unknown);
+      if (text !== undefined && rng.chance(0.5))
+        return encode({ width: 3, height: 2, data: new Uint8Array(24).fill(90), channels: 4, depth: 8, text: { [GRAPH_CHUNK]: latin1(mutateJson(rng, text)) } });
       const b = mutateBytes(rng, base, seeds);
       return rng.chance(0.5) ? fixPngCrcs(b) : b;
     }
@@ -34,6 +44,9 @@ export function generateInput(surface: Surface, seeds: readonly Uint8Array[], se
       return rng.chance(0.5) ? mutateMessage(rng, base) : mutateBytes(rng, base, seeds);
   }
 }
+
+/** tEXt holds Latin-1 only; anything beyond becomes '?' as a careless writer would make it. */
+const latin1 = (s: string) => s.replace(/[^\u0000-\u00ff]/g, '?');
 
 function safe<T>(f: () => T): T | undefined {
   try {
