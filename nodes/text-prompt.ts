@@ -13,5 +13,5 @@ export default declareNode({
   framework: { scheme: 'generation' },
   inputs: { embeddings: port.embedding().list().optional() },
   outputs: { prompt: port.prompt() },
-  params: z.object({ text: z.string().max(10_000).default('') }),
+  params: z.object({ text: z.string().max(10_000).default('').meta({ title: 'Prompt', description: 'What to draw. Write S* (S2*, …) for a learned concept and wire its embedding in.' }) }),
 });

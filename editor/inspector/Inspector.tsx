@@ -7,7 +7,7 @@ import { problemsByNode } from '../canvas/validation.ts';
 import { categoryColour, PORT_STYLE } from '../catalog/theme.ts';
 import { placementOf } from '../framework/read-method.ts';
 import { useDoc, useUi, useWorkbench } from '../workbench.ts';
-import { fieldsOf } from './param-fields.ts';
+import { applies, fieldsOf } from './param-fields.ts';
 import { ParamField } from './ParamField.tsx';
 
 export function Inspector() {
@@ -29,6 +29,10 @@ function NodeInspector({ id }: { id: string }) {
   const problemFor = (field: string) => problems.find((p) => p.field === `params.${field}` || p.field?.startsWith(`params.${field}.`))?.message;
   const other = problems.filter((p) => !p.field?.startsWith('params.'));
   const place = placementOf(node, info);
+  // Fields that mean nothing with the current settings (η without DDIM) are hidden, not disabled.
+  const params = { ...info.defaults, ...node.params };
+  const wired = new Set(doc.edges.filter((e) => e.target === id).map((e) => e.targetHandle));
+  const shown = form.fields.filter((f) => applies(f.appliesWhen, params, wired));
   return (
     <div className="inspector" data-testid="inspector">
       <header className="inspector-head" style={{ '--cat': categoryColour(info.category) } as React.CSSProperties}>
@@ -50,7 +54,7 @@ function NodeInspector({ id }: { id: string }) {
         </button>
       </div>
       <form className="fields" onSubmit={(e) => e.preventDefault()}>
-        {form.fields.map((f) => (
+        {shown.map((f) => (
           <ParamField
             key={`${id}:${f.name}`}
             field={f}

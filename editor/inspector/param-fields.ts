@@ -12,8 +12,13 @@ export type Field =
   | { name: string; control: 'switch'; default?: boolean }
   | { name: string; control: 'json'; default?: unknown };
 
+/** When a field means something, as its schema says (`appliesWhen` in the param's `.meta()`):
+ * each key is another param, whose value must be one of a list or within a range, or
+ * `input:<port>`, which must be wired. Fields that do not apply are hidden from the form. */
+export type AppliesWhen = Record<string, readonly (string | number | boolean)[] | { min?: number; max?: number } | 'wired'>;
+
 export interface FieldSet {
-  fields: (Field & { required: boolean; label: string })[];
+  fields: (Field & { required: boolean; label: string; help?: string; appliesWhen?: AppliesWhen })[];
 }
 
 type Schema = {
@@ -26,6 +31,9 @@ type Schema = {
   maxLength?: number;
   default?: unknown;
   items?: Schema;
+  title?: string;
+  description?: string;
+  appliesWhen?: AppliesWhen;
   properties?: Record<string, Schema>;
   required?: string[];
 };
@@ -71,6 +79,27 @@ export function fieldsOf(schema: unknown): FieldSet {
   const s = (schema ?? {}) as Schema;
   const required = new Set(s.required ?? []);
   return {
-    fields: Object.entries(s.properties ?? {}).map(([name, p]) => ({ ...fieldFor(name, p), required: required.has(name), label: labelOf(name) })),
+    fields: Object.entries(s.properties ?? {}).map(([name, p]) => ({
+      ...fieldFor(name, p),
+      required: required.has(name),
+      label: p.title ?? labelOf(name),
+      help: p.description,
+      appliesWhen: p.appliesWhen,
+    })),
   };
+}
+
+/** Whether a field applies, given the node's params (defaults filled in) and its wired inputs. */
+export function applies(when: AppliesWhen | undefined, params: Record<string, unknown>, wired: ReadonlySet<string>): boolean {
+  if (!when) return true;
+  return Object.entries(when).every(([key, rule]) => {
+    if (key.startsWith('input:')) return wired.has(key.slice(6));
+    const v = params[key];
+    if (Array.isArray(rule)) return rule.includes(v as string);
+    if (typeof rule === 'object' && rule !== null) {
+      const r = rule as { min?: number; max?: number };
+      return typeof v === 'number' && (r.min === undefined || v >= r.min) && (r.max === undefined || v <= r.max);
+    }
+    return true;
+  });
 }
