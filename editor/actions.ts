@@ -4,6 +4,7 @@ import { defaultParams, parseGraphText, type GraphDoc } from '../runtime/index.t
 import { copyFragment, parseFragment, pasteFragment, type Fragment } from './document/clipboard.ts';
 import { emptyDoc } from './document/doc-store.ts';
 import { addGroup, addNode, connect, insertFragment, removeElements } from './document/edits.ts';
+import { freeSpot } from './document/free-spot.ts';
 import { groupsOf } from './document/groups.ts';
 import { edgeId, freshId, takenIds } from './document/ids.ts';
 import { checkConnection, type Wiring } from './document/connect-rules.ts';
@@ -26,7 +27,15 @@ export function createActions(wb: Workbench) {
 
   const select = (nodes: string[]) => wb.ui.setState({ selection: { ...noSelection, nodes } });
 
+  /** Nodes' boxes as the canvas measured them (estimated before it has). */
+  const boxes = () => doc().nodes.map((n) => ({ ...n.position, ...(wb.measured.get(n.id) ?? { width: 244, height: 120 }) }));
+
   const actions = {
+    /** Add a node near `at` where it covers no other node (a click in the library, Tab). */
+    addNodeNear(type: string, at: Point) {
+      actions.addNode(type, freeSpot(boxes(), at, { width: 244, height: 140 }));
+    },
+
     addNode(type: string, at: Point, wire?: PendingWire) {
       const info = wb.catalog.get(type);
       if (!info) return;

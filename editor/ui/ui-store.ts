@@ -20,6 +20,8 @@ export interface PaletteState {
   screen: { x: number; y: number };
   flow: { x: number; y: number };
   wire?: PendingWire;
+  /** Opened from the keyboard: no place was pointed at, so the node goes where there is room. */
+  free?: boolean;
 }
 
 export interface Toast {

@@ -12,7 +12,7 @@ export function useShortcuts(wb: Workbench, openFile: () => void) {
     const center = () => {
       const r = document.querySelector('.canvas')?.getBoundingClientRect();
       const screen = { x: (r?.left ?? 0) + (r?.width ?? 800) / 2 - 160, y: (r?.top ?? 0) + 80 };
-      return { screen, flow: rf.screenToFlowPosition(screen) };
+      return { screen, flow: rf.screenToFlowPosition(screen), free: true };
     };
     const run: Record<Command, () => void> = {
       undo: wb.actions.undo,
