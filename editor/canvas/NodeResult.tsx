@@ -67,17 +67,20 @@ function One({ p, onExport }: { p: Preview; onExport(image: RgbaImage): void }) 
 
 export const NodeResult = memo(function NodeResult({
   results,
+  stale,
   live,
   onExport,
 }: {
   results?: Preview[];
+  stale?: boolean;
   live?: RgbaImage;
   onExport(image: RgbaImage): void;
 }) {
   if (live) return <RgbaCanvas image={live} maxWidth={WIDTH} maxHeight={150} className="result-canvas live" testId="live-preview" />;
   if (!results?.length) return null;
   return (
-    <div className="result" data-testid="node-result">
+    <div className={`result${stale ? ' stale' : ''}`} data-testid="node-result" data-stale={stale ? 'true' : 'false'}>
+      {stale && <p className="stale-note" data-testid="stale-note">Stale: the graph changed since this result. Run to update it.</p>}
       {results.map((p) => (
         <One key={p.port} p={p} onExport={onExport} />
       ))}

@@ -17,6 +17,7 @@ import {
 import { idleExec, invalidRun, reduceRun, withResult } from './exec-state.ts';
 import type { ExecStore } from './exec-store.ts';
 import { previewsOf } from './previews.ts';
+import { contentKeys } from './stale.ts';
 
 export interface RunController {
   /** Run the graph's outputs, or only what `target` needs. */
@@ -57,16 +58,20 @@ export function createRunController({ runtime, registry, exec, getDoc, notify }:
       const doc = needed.size === full.nodes.length ? full : prune(full, needed);
       const index = indexGraph(doc);
       const keys = cacheKeys(doc, index, registry);
+      // What each status and result of this run is about, to tell later when it is stale.
+      const content = contentKeys(full, registry);
+      const runKeys = Object.fromEntries([...needed].flatMap((id) => (content.get(id) ? [[id, content.get(id)!]] : [])));
       const show = (nodeId: string) => {
         const key = keys.get(nodeId);
-        if (!key || shown.get(nodeId) === key) return;
+        if (!key || (shown.get(nodeId) === key && exec.getState().resultKeys[nodeId] === content.get(nodeId))) return;
         const outputs = runtime.memory.get(key);
         if (!outputs) return;
         shown.set(nodeId, key);
-        exec.setState(withResult(exec.getState(), nodeId, previewsOf(outputs)));
+        exec.setState(withResult(exec.getState(), nodeId, previewsOf(outputs), content.get(nodeId)));
       };
       const onEvent = (e: RunEvent) => {
-        exec.setState(reduceRun(exec.getState(), e, performance.now()));
+        const next = reduceRun(exec.getState(), e, performance.now());
+        exec.setState(e.type === 'run-started' ? { ...next, runKeys } : next);
         if (e.type === 'node-done' || e.type === 'node-cached') show(e.nodeId);
       };
       const handle = runtime.run(doc, { outputs: [...needed], onEvent });
