@@ -10,6 +10,10 @@ import { edgeId, freshId, takenIds } from './document/ids.ts';
 import { checkConnection, type Wiring } from './document/connect-rules.ts';
 import { download, fileStem } from './files/download.ts';
 import { imageLoaderFor, readDroppedFiles } from './files/drop.ts';
+import { packResolution } from './files/pack-manifest.ts';
+import { pictureSizeFor } from './files/picture-size.ts';
+import { packOf } from './exec/pack-of.ts';
+import { setParam } from './document/edits.ts';
 import { pngWithGraph } from './files/png-graph.ts';
 import type { PendingWire } from './ui/ui-store.ts';
 import { noSelection } from './ui/ui-store.ts';
@@ -59,6 +63,25 @@ export function createActions(wb: Workbench) {
       const check = checkConnection(doc(), wb.catalog, w);
       if (!check.ok) return wb.notify(`Wire refused: ${check.reason}`, 'error');
       wb.doc.getState().edit('Connect', connect({ id: edgeId(w.source, w.sourceHandle, w.target, w.targetHandle), ...w }, check.replaces));
+      void actions.fitPicturesToModel(w.source, w.target);
+    },
+
+    /** Pictures wired into a node that works with a model load at the model's size: at any
+     * other size the node could only fail. A source is a node without inputs that has width and
+     * height params (an Image Loader); the size comes from the pack's manifest. */
+    async fitPicturesToModel(sourceId: string, targetId: string) {
+      const source = doc().nodes.find((n) => n.id === sourceId);
+      const info = source && wb.catalog.get(source.type);
+      if (!source || !info || Object.keys(info.inputs).length || !('width' in info.defaults) || !('height' in info.defaults)) return;
+      const pack = packOf(doc(), wb.catalog, targetId);
+      const size = pack && (await packResolution(pack));
+      const params = { ...info.defaults, ...source.params };
+      if (!size || (params.width === size.width && params.height === size.height)) return;
+      wb.doc.getState().edit(`Fit ${info.title} to the model`, (d) => {
+        setParam(sourceId, 'width', size.width)(d);
+        setParam(sourceId, 'height', size.height)(d);
+      });
+      wb.notify(`${info.title} ${sourceId} now loads at ${size.width}×${size.height}, the size ${pack} works at`);
     },
 
     deleteSelection() {
@@ -152,7 +175,8 @@ export function createActions(wb: Workbench) {
       if (read.graph) return actions.open(read.graph.doc, `Open ${read.graph.name}`);
       if (!read.images.length) return;
       const id = freshId(takenIds(doc()), 'image-loader');
-      wb.doc.getState().edit('Add images', addNode(imageLoaderFor(id, read.images, at)));
+      const size = await pictureSizeFor(doc(), wb.catalog);
+      wb.doc.getState().edit('Add images', addNode(imageLoaderFor(id, read.images, at, size)));
       select([id]);
     },
 

@@ -14,7 +14,8 @@ export default declareNode({
   category: 'generation',
   description:
     'Generate latents from a prompt: DDPM, DDIM, Euler ancestral or DPM-Solver++ 2M, with guidance against a negative prompt; from noise, from an inverted noise (editing) or from a latent (img2img).',
-  framework: { family: 'diffusion', scheme: 'generation / editing' },
+  // From noise it generates; from a latent wired in (an inverted image) it edits.
+  framework: { family: 'diffusion', scheme: 'generation / editing', wiredMeans: { latent: 'editing' } },
   inputs: {
     model: port.model(),
     prompt: port.prompt(),

@@ -150,7 +150,7 @@ export function Canvas() {
   );
 
   return (
-    <div ref={container} className={`canvas${detail}`} data-testid="canvas" onDoubleClick={onDoubleClick}>
+    <div ref={container} className={`canvas${detail}`} data-testid="canvas" data-node-count={doc.nodes.length} onDoubleClick={onDoubleClick}>
       <LiteNodes.Provider value={lite}>
         <ReactFlow<FlowNode>
           nodes={nodes}

@@ -5,9 +5,10 @@
 import type { NodeProps } from '@xyflow/react';
 import { memo, useCallback, useContext } from 'react';
 import { categoryColour } from '../catalog/theme.ts';
-import { placementOf } from '../framework/read-method.ts';
+import { placementOf, wiredInputs } from '../framework/read-method.ts';
 import { useDoc, useExec, useUi, useWorkbench } from '../workbench.ts';
 import type { WorkbenchFlowNode } from './flow-mapping.ts';
+import { packOf } from '../exec/pack-of.ts';
 import { isStale, contentKeys } from '../exec/stale.ts';
 import { LiteNode } from './LiteNode.tsx';
 import { LiteNodes } from './lite-detail.ts';
@@ -37,6 +38,8 @@ export const WorkbenchNode = memo(function WorkbenchNode({ id, data, selected }:
   const overlay = useUi((s) => s.overlay);
   const problems = parseProblemKey(useDoc((s) => problemKey(s.doc, wb.registry, id)));
   const onExport = useCallback((image: Parameters<typeof wb.actions.exportPng>[1]) => wb.actions.exportPng(id, image), [wb, id]);
+  const onOpen = useCallback((port: string) => wb.ui.setState({ viewer: { nodeId: id, port } }), [wb, id]);
+  const pack = useDoc((s) => (results?.some((r) => r.kind === 'metrics') ? packOf(s.doc, wb.catalog, id) : undefined));
   const lite = useContext(LiteNodes);
 
   if (!info)
@@ -57,7 +60,7 @@ export const WorkbenchNode = memo(function WorkbenchNode({ id, data, selected }:
   const missing = new Set(problems.filter((p) => p.field.startsWith('inputs.')).map((p) => p.field.slice(7)));
   const inputs = Object.entries(info.inputs);
   const outputs = Object.entries(info.outputs);
-  const place = overlay ? placementOf(node, info) : undefined;
+  const place = overlay ? placementOf(node, info, wiredInputs(wb.doc.getState().doc, id)) : undefined;
 
   return (
     <div
@@ -109,7 +112,7 @@ export const WorkbenchNode = memo(function WorkbenchNode({ id, data, selected }:
           ))}
         </ul>
       )}
-      <NodeResult results={results} stale={staleResult} live={status === 'running' ? exec?.live : undefined} onExport={onExport} />
+      <NodeResult results={results} stale={staleResult} live={status === 'running' ? exec?.live : undefined} pack={pack} onExport={onExport} onOpen={onOpen} />
     </div>
   );
 }, sameNode);

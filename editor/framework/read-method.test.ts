@@ -33,9 +33,9 @@ describe('reading the method a graph implements', () => {
   });
 
   it('says when no node inverts anything yet, and still places the nodes that make a choice', () => {
-    const r = readMethod(doc([['n', 'seed-noise'], ['t', 'text-prompt'], ['p', 'preview']]), testCatalog);
+    const r = readMethod(doc([['n', 'seed-noise'], ['s', 'sampler'], ['p', 'preview']]), testCatalog);
     expect(r.name).toBe('Not a personalization method yet');
-    expect(r.placements.map((p) => [p.nodeId, p.space, p.scheme])).toEqual([['n', 'noise', undefined], ['t', undefined, 'generation']]);
+    expect(r.placements.map((p) => [p.nodeId, p.space, p.scheme])).toEqual([['n', 'noise', undefined], ['s', undefined, 'generation']]);
   });
 
   it('takes the inversion space from the inverting nodes only (a Decoder stores nothing)', () => {
@@ -68,14 +68,15 @@ describe('reading the method a graph implements', () => {
 
   it('reads an encoder that only starts an optimizer as a hybrid, and one before DDIM inversion as its step', () => {
     expect(readMethod(example('hybrid-encoder-optimization'), testCatalog)).toMatchObject({ name: 'Hybrid personalization (E4T, BLIP-Diffusion)', choices: { space: ['text-embedding'], method: ['hybrid'] } });
-    expect(readMethod(example('ddim-inversion-edit'), testCatalog)).toMatchObject({ name: 'DDIM inversion', choices: { space: ['noise'], method: ['training-free'] } });
+    expect(readMethod(example('ddim-inversion-edit'), testCatalog)).toMatchObject({ name: 'DDIM inversion', choices: { space: ['noise'], method: ['training-free'], scheme: ['editing'] } });
+    expect(readMethod(example('textual-inversion'), testCatalog).choices.scheme).toEqual(['generation']);
     expect(readMethod(example('concept-encoder'), testCatalog).name).toBe('Encoder-based personalization (ELITE, IP-Adapter)');
     expect(readMethod(example('dreambooth-lora'), testCatalog).name).toMatch(/LoRA/);
   });
 
   it('names Textual Inversion from an optimizer working in text-embedding space (a param)', () => {
     const cat = withLater([later('latent-optimizer', { method: 'optimization', family: 'any' }, { space: 'w' })]);
-    const r = readMethod(doc([['o', 'latent-optimizer', { space: 'text-embedding' }], ['t', 'text-prompt']]), cat);
+    const r = readMethod(doc([['o', 'latent-optimizer', { space: 'text-embedding' }], ['t', 'sampler']]), cat);
     expect(r.name).toBe('Textual Inversion');
     expect(r.choices).toMatchObject({ space: ['text-embedding'], method: ['optimization'], scheme: ['generation'] });
   });

@@ -51,24 +51,33 @@ const alternatives = (tag: string | undefined) => (tag ? tag.split(/\s*\/\s*/) :
 /** A node that can be several things declares them as `a / b` (`learned encoder / training-free`);
  * its params say which it is this time. Alternatives of space and method are listed in the same
  * order, so the method chosen also picks the space. */
-function resolve(f: NonNullable<NodeInfo['framework']>, params: Record<string, unknown>) {
+function resolve(f: NonNullable<NodeInfo['framework']>, params: Record<string, unknown>, wired: ReadonlySet<string>) {
   const values = Object.values(params).filter((v): v is string => typeof v === 'string').map((v) => SYNONYMS[v] ?? v);
-  const pick = (tag: string | undefined) => alternatives(tag).findIndex((a) => values.includes(a));
+  // A wire may choose too (a Sampler given a latent edits); with none, the first alternative holds.
+  const byWire = Object.entries(f.wiredMeans ?? {}).filter(([port]) => wired.has(port)).map(([, alt]) => alt);
+  const chosen = [...values, ...byWire];
+  const pick = (tag: string | undefined) => alternatives(tag).findIndex((a) => chosen.includes(a));
   const methods = alternatives(f.method);
   const spaces = alternatives(f.space);
   const m = pick(f.method);
   const s = pick(f.space);
   const space = s >= 0 ? spaces[s] : m >= 0 && spaces.length === methods.length ? spaces[m] : f.space;
-  return { space, method: m >= 0 ? methods[m] : f.method, scheme: f.scheme };
+  const schemes = alternatives(f.scheme);
+  const sc = pick(f.scheme);
+  const scheme = sc >= 0 ? schemes[sc] : f.wiredMeans ? schemes[0] : f.scheme;
+  return { space, method: m >= 0 ? methods[m] : f.method, scheme };
 }
 
 /** Where one node sits in the framework, or undefined when it makes no framework choice. */
-export function placementOf(node: GraphDoc['nodes'][number], info: NodeInfo | undefined): Placement | undefined {
+export function placementOf(node: GraphDoc['nodes'][number], info: NodeInfo | undefined, wired: ReadonlySet<string> = new Set()): Placement | undefined {
   const f = info?.framework ?? {};
-  const { space, method, scheme } = resolve(f, { ...info?.defaults, ...node.params });
+  const { space, method, scheme } = resolve(f, { ...info?.defaults, ...node.params }, wired);
   if (!space && !method && !scheme) return undefined;
   return { nodeId: node.id, title: info?.title ?? node.type, family: f.family, space, method, scheme };
 }
+
+/** The input ports of a node that have a wire. */
+export const wiredInputs = (doc: GraphDoc, nodeId: string) => new Set(doc.edges.filter((e) => e.target === nodeId).map((e) => e.targetHandle));
 
 const distinct = (xs: (string | undefined)[]) => [...new Set(xs.filter((x): x is string => !!x))];
 
@@ -103,7 +112,7 @@ function branchesOf(doc: GraphDoc, placements: Placement[], families: string[]):
 }
 
 export function readMethod(doc: GraphDoc, catalog: NodeCatalog): MethodReading {
-  const placements = doc.nodes.flatMap((n) => placementOf(n, catalog.get(n.type)) ?? []);
+  const placements = doc.nodes.flatMap((n) => placementOf(n, catalog.get(n.type), wiredInputs(doc, n.id)) ?? []);
   const families = distinct(doc.nodes.map((n) => catalog.get(n.type)?.framework?.family));
   const all = branchesOf(doc, placements, families.filter((f) => f !== 'any'));
   // Branches that make the same choice are one method, however many nodes run it.

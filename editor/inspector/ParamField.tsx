@@ -94,7 +94,7 @@ function Control({ field, value, set, focus }: { field: ParamFieldProps['field']
         <input type="text" value={String(value ?? '')} {...focus} onChange={(e) => set(e.target.value)} />
       );
     case 'list':
-      return <ListBox value={Array.isArray(value) ? (value as string[]) : []} set={set} focus={focus} />;
+      return <ListBox value={Array.isArray(value) ? (value as string[]) : []} accept={field.accept} set={set} focus={focus} />;
     case 'json':
       return <JsonBox value={value} set={set} focus={focus} />;
   }

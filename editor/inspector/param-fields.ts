@@ -8,7 +8,7 @@ export type Field =
   | { name: string; control: 'seed'; min: number; max: number; default?: number }
   | { name: string; control: 'choice'; options: (string | number)[]; default?: string | number }
   | { name: string; control: 'text'; multiline: boolean; maxLength?: number; default?: string }
-  | { name: string; control: 'list'; default?: string[] }
+  | { name: string; control: 'list'; default?: string[]; /** File types a picker may add (the schema's `accept`). */ accept?: string }
   | { name: string; control: 'switch'; default?: boolean }
   | { name: string; control: 'json'; default?: unknown };
 
@@ -34,6 +34,7 @@ type Schema = {
   title?: string;
   description?: string;
   appliesWhen?: AppliesWhen;
+  accept?: string;
   properties?: Record<string, Schema>;
   required?: string[];
 };
@@ -64,7 +65,7 @@ export function fieldFor(name: string, s: Schema): Field {
     return { name, control: 'number', min, max, integer, default: d };
   }
   if (type === 'string') return { name, control: 'text', multiline: (s.maxLength ?? Infinity) > 200, maxLength: s.maxLength, default: s.default as string };
-  if (type === 'array' && s.items?.type === 'string') return { name, control: 'list', default: s.default as string[] };
+  if (type === 'array' && s.items?.type === 'string') return { name, control: 'list', default: s.default as string[], accept: s.accept };
   return { name, control: 'json', default: s.default };
 }
 

@@ -32,10 +32,17 @@ export interface Toast {
 
 export type Dialog = 'about' | 'examples' | 'shortcuts';
 
+/** The result viewer: one output of one node, shown large. */
+export interface ViewerState {
+  nodeId: string;
+  port: string;
+}
+
 export interface UiState {
   selection: Selection;
   palette?: PaletteState;
   dialog?: Dialog;
+  viewer?: ViewerState;
   overlay: boolean;
   snap: boolean;
   panel: 'inspector' | 'method';

@@ -72,7 +72,7 @@ describe.skipIf(skip)('personalization graphs in Chromium', () => {
     // Every preview shows its picture; the metrics node shows scores.
     for (const n of doc.nodes.filter((n) => n.type === 'preview')) await expect.poll(() => node(page, n.id).getByTestId('result-image').count()).toBe(1);
     for (const n of doc.nodes.filter((n) => n.type === 'metrics')) {
-      const values = await node(page, n.id).locator('table.metrics td').allInnerTexts();
+      const values = await node(page, n.id).locator('table.metrics td.metric-value').evaluateAll((tds) => tds.map((td) => td.getAttribute('data-value') ?? ''));
       expect(values.length, `${n.id} shows scores`).toBeGreaterThan(0);
       expect(values.every((v) => Number.isFinite(Number(v))), `${n.id}: ${values.join(', ')}`).toBe(true);
     }
