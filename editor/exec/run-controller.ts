@@ -33,9 +33,11 @@ export interface RunControllerDeps {
   exec: ExecStore;
   getDoc(): GraphDoc;
   notify(text: string, tone?: 'info' | 'error'): void;
+  /** Keep a shown result under its content key (for the next reload); optional. */
+  keep?(key: string, previews: ReturnType<typeof previewsOf>): void;
 }
 
-export function createRunController({ runtime, registry, exec, getDoc, notify }: RunControllerDeps): RunController {
+export function createRunController({ runtime, registry, exec, getDoc, notify, keep }: RunControllerDeps): RunController {
   let current: RunHandle | undefined;
   /** The cache key each node's shown result came from, so a cached node is not redrawn. */
   const shown = new Map<string, string>();
@@ -67,7 +69,10 @@ export function createRunController({ runtime, registry, exec, getDoc, notify }:
         const outputs = runtime.memory.get(key);
         if (!outputs) return;
         shown.set(nodeId, key);
-        exec.setState(withResult(exec.getState(), nodeId, previewsOf(outputs), content.get(nodeId)));
+        const previews = previewsOf(outputs);
+        const contentKey = content.get(nodeId);
+        exec.setState(withResult(exec.getState(), nodeId, previews, contentKey));
+        if (contentKey) keep?.(contentKey, previews);
       };
       const onEvent = (e: RunEvent) => {
         const next = reduceRun(exec.getState(), e, performance.now());
