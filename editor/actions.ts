@@ -153,7 +153,7 @@ export function createActions(wb: Workbench) {
     newGraph() {
       wb.runs.reset();
       wb.doc.getState().replace('New graph', emptyDoc());
-      wb.ui.setState({ selection: noSelection });
+      wb.ui.setState((s) => ({ selection: noSelection, fitRequest: s.fitRequest + 1 }));
     },
 
     open(next: GraphDoc, label = 'Open') {

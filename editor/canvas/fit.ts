@@ -44,7 +44,8 @@ export function openingView(bounds: Rect, view: { width: number; height: number 
 /** Show a newly opened graph in its opening view. */
 export function openView(rf: Flow, view: { width: number; height: number }) {
   const nodes = rf.getNodes();
-  if (!nodes.length) return;
+  // An empty graph starts at full size, whatever the last one was zoomed to.
+  if (!nodes.length) return void rf.setViewport({ x: 0, y: 0, zoom: 1 });
   const opening = openingView(getNodesBounds(nodes), view, nodes.filter((n) => n.type !== 'frame').length);
   if (opening.whole) return fitAll(rf);
   void rf.setViewport({ x: opening.x, y: opening.y, zoom: opening.zoom });

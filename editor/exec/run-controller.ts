@@ -96,7 +96,8 @@ export function createRunController({ runtime, registry, exec, getDoc, notify, k
       current?.cancel();
       current = undefined;
       shown.clear();
-      exec.setState(idleExec);
+      // Replace, not merge: a merge would keep the last run's summary (its stats) on screen.
+      exec.setState(idleExec, true);
     },
   };
 }

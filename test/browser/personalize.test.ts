@@ -59,6 +59,9 @@ describe.skipIf(skip)('personalization graphs in Chromium', () => {
     const doc = reduced(JSON.parse(await readFile(join(ROOT, 'graphs', `${name}.json`), 'utf8')) as Doc);
     const pane = (await page.locator('.react-flow__pane').boundingBox())!;
     await dropFiles(page, [{ name: `${name}.json`, mime: 'application/json', bytes: new TextEncoder().encode(JSON.stringify(doc)) }], { x: pane.x + pane.width / 2, y: pane.y + pane.height / 2 });
+    await expect.poll(() => page.getByTestId('canvas').getAttribute('data-node-count')).toBe(String(doc.nodes.length));
+    // The graph opens readable, part of it in view; the whole of it is wanted here.
+    await page.keyboard.press('f');
     await expect.poll(() => nodes(page).count()).toBe(doc.nodes.length);
     await page.getByTestId('run').click();
     await page.locator('[data-testid="run-status"][data-outcome="running"]').waitFor({ timeout: 30_000 });
