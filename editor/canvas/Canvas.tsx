@@ -15,7 +15,7 @@ import {
 import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import { categoryColour } from '../catalog/theme.ts';
 import { checkConnection } from '../document/connect-rules.ts';
-import { useDoc, useUi, useWorkbench } from '../workbench.ts';
+import { useDoc, useExec, useUi, useWorkbench } from '../workbench.ts';
 import { ConnectionLine } from './ConnectionLine.tsx';
 import { createFlowMapper, type FlowNode } from './flow-mapping.ts';
 import { fitAll, openView } from './fit.ts';
@@ -81,10 +81,12 @@ export function Canvas() {
     const box = container.current?.getBoundingClientRect();
     if (fitRequest) openView(rf, { width: box?.width || 800, height: box?.height || 600 });
   }, [fitRequest, rf]);
+  // Results make nodes taller, so a new one may reach into the minimap's corner.
+  const results = useExec((s) => s.results);
   useEffect(() => {
     const t = setTimeout(checkMap, 250);
     return () => clearTimeout(t);
-  }, [checkMap, doc, fitRequest]);
+  }, [checkMap, doc, fitRequest, results]);
 
   const asWiring = (c: Connection) => ({ source: c.source, sourceHandle: c.sourceHandle ?? '', target: c.target, targetHandle: c.targetHandle ?? '' });
   const isValidConnection = useCallback(

@@ -210,7 +210,7 @@ describe.skipIf(skip).sequential('the editor as a new user meets it', () => {
     await expect(page.getByTestId('run-status').innerText()).resolves.toBe('');
 
     // A long node, stopped: it says stopped, the toolbar counts nodes not run, nothing failed.
-    await dropGraph(page, { title: 'Long noise', nodes: [{ id: 'noise', type: 'seed-noise', params: { width: 1400, height: 1400, batch: 3 }, position: { x: 0, y: 0 } } as never, { id: 'preview', type: 'preview', params: {}, position: { x: 320, y: 0 } } as never], edges: [{ id: 'e', source: 'noise', sourceHandle: 'image', target: 'preview', targetHandle: 'images' }] } as never, false);
+    await dropGraph(page, { version: 2, title: 'Long noise', nodes: [{ id: 'noise', type: 'seed-noise', params: { width: 1400, height: 1400, batch: 3 }, position: { x: 0, y: 0 } } as never, { id: 'preview', type: 'preview', params: {}, position: { x: 320, y: 0 } } as never], edges: [{ id: 'e', source: 'noise', sourceHandle: 'image', target: 'preview', targetHandle: 'images' }] } as never, false);
     await page.getByTestId('run').click();
     await node(page, 'noise').getByTestId('progress').waitFor({ timeout: 30_000 });
     await page.getByTestId('stop').click();
