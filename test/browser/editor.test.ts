@@ -155,8 +155,11 @@ describe.skipIf(skip).sequential('editor in Chromium', () => {
     await node(page, 'seed-noise-1').getByTestId('progress').waitFor({ timeout: 30_000 });
     await page.getByTestId('stop').click();
     await page.locator('[data-testid="run-status"][data-outcome="cancelled"]').waitFor({ timeout: 30_000 });
-    expect(await statuses(page, ['seed-noise-1'])).toEqual({ 'seed-noise-1': 'stopped' });
-    await expect(node(page, 'seed-noise-1').getByTestId('node-stopped').innerText()).resolves.toMatch(/^Stopped before it finished/);
+    // The node cut short says so (the noise itself may just have finished before the stop).
+    const after = await statuses(page, ['seed-noise-1', 'preview-1']);
+    expect(Object.values(after)).toContain('stopped');
+    expect(Object.values(after)).not.toContain('error');
+    await expect(page.getByTestId('node-stopped').first().innerText()).resolves.toMatch(/^Stopped before it finished/);
   });
 
   it('restores the graph from the autosave after a reload', async () => {
