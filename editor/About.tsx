@@ -1,4 +1,5 @@
 // Credits for the data, models and libraries the app ships.
+import { SURVEY } from './framework/survey.ts';
 import { ModelCredits } from './ui/ModelCredits.tsx';
 
 export function About() {
@@ -8,6 +9,12 @@ export function About() {
       <p>
         A node-based workbench for personalized image generation. Wire a few images of a concept into a graph that inverts them into a generative
         model, optimizes, fine-tunes with LoRA, samples and decodes. Everything, training included, runs on your own machine, in this browser.
+      </p>
+      <h3>Framework</h3>
+      <p data-testid="survey-citation">
+        The Framework overlay and the Method panel read each graph as the choices of the survey {SURVEY.authors.join(', ')}, “{SURVEY.title}”,{' '}
+        <cite>{SURVEY.journal}</cite>, {SURVEY.year}: where the concept is stored (inversion space), how it gets there
+        (inversion method) and how it is used (personalization scheme).
       </p>
       <h3>Data</h3>
       <ul>

@@ -2,6 +2,7 @@
 import { ReactFlowProvider } from '@xyflow/react';
 import { useCallback, useRef } from 'react';
 import { Canvas } from './canvas/Canvas.tsx';
+import { ResultViewer } from './canvas/ResultViewer.tsx';
 import { Library } from './palette/Library.tsx';
 import { QuickAdd } from './palette/QuickAdd.tsx';
 import { Dialogs } from './ui/Dialogs.tsx';
@@ -36,6 +37,7 @@ function Shell() {
       </main>
       <QuickAdd />
       <Dialogs />
+      <ResultViewer />
       <Toasts />
       <input
         ref={fileInput}

@@ -4,11 +4,16 @@ import { defaultParams, parseGraphText, type GraphDoc } from '../runtime/index.t
 import { copyFragment, parseFragment, pasteFragment, type Fragment } from './document/clipboard.ts';
 import { emptyDoc } from './document/doc-store.ts';
 import { addGroup, addNode, connect, insertFragment, removeElements } from './document/edits.ts';
+import { freeSpot } from './document/free-spot.ts';
 import { groupsOf } from './document/groups.ts';
 import { edgeId, freshId, takenIds } from './document/ids.ts';
 import { checkConnection, type Wiring } from './document/connect-rules.ts';
 import { download, fileStem } from './files/download.ts';
 import { imageLoaderFor, readDroppedFiles } from './files/drop.ts';
+import { packResolution } from './files/pack-manifest.ts';
+import { pictureSizeFor } from './files/picture-size.ts';
+import { packOf } from './exec/pack-of.ts';
+import { setParam } from './document/edits.ts';
 import { pngWithGraph } from './files/png-graph.ts';
 import type { PendingWire } from './ui/ui-store.ts';
 import { noSelection } from './ui/ui-store.ts';
@@ -26,7 +31,15 @@ export function createActions(wb: Workbench) {
 
   const select = (nodes: string[]) => wb.ui.setState({ selection: { ...noSelection, nodes } });
 
+  /** Nodes' boxes as the canvas measured them (estimated before it has). */
+  const boxes = () => doc().nodes.map((n) => ({ ...n.position, ...(wb.measured.get(n.id) ?? { width: 244, height: 120 }) }));
+
   const actions = {
+    /** Add a node near `at` where it covers no other node (a click in the library, Tab). */
+    addNodeNear(type: string, at: Point) {
+      actions.addNode(type, freeSpot(boxes(), at, { width: 244, height: 140 }));
+    },
+
     addNode(type: string, at: Point, wire?: PendingWire) {
       const info = wb.catalog.get(type);
       if (!info) return;
@@ -50,6 +63,25 @@ export function createActions(wb: Workbench) {
       const check = checkConnection(doc(), wb.catalog, w);
       if (!check.ok) return wb.notify(`Wire refused: ${check.reason}`, 'error');
       wb.doc.getState().edit('Connect', connect({ id: edgeId(w.source, w.sourceHandle, w.target, w.targetHandle), ...w }, check.replaces));
+      void actions.fitPicturesToModel(w.source, w.target);
+    },
+
+    /** Pictures wired into a node that works with a model load at the model's size: at any
+     * other size the node could only fail. A source is a node without inputs that has width and
+     * height params (an Image Loader); the size comes from the pack's manifest. */
+    async fitPicturesToModel(sourceId: string, targetId: string) {
+      const source = doc().nodes.find((n) => n.id === sourceId);
+      const info = source && wb.catalog.get(source.type);
+      if (!source || !info || Object.keys(info.inputs).length || !('width' in info.defaults) || !('height' in info.defaults)) return;
+      const pack = packOf(doc(), wb.catalog, targetId);
+      const size = pack && (await packResolution(pack));
+      const params = { ...info.defaults, ...source.params };
+      if (!size || (params.width === size.width && params.height === size.height)) return;
+      wb.doc.getState().edit(`Fit ${info.title} to the model`, (d) => {
+        setParam(sourceId, 'width', size.width)(d);
+        setParam(sourceId, 'height', size.height)(d);
+      });
+      wb.notify(`${info.title} ${sourceId} now loads at ${size.width}×${size.height}, the size ${pack} works at`);
     },
 
     deleteSelection() {
@@ -121,7 +153,7 @@ export function createActions(wb: Workbench) {
     newGraph() {
       wb.runs.reset();
       wb.doc.getState().replace('New graph', emptyDoc());
-      wb.ui.setState({ selection: noSelection });
+      wb.ui.setState((s) => ({ selection: noSelection, fitRequest: s.fitRequest + 1 }));
     },
 
     open(next: GraphDoc, label = 'Open') {
@@ -143,7 +175,8 @@ export function createActions(wb: Workbench) {
       if (read.graph) return actions.open(read.graph.doc, `Open ${read.graph.name}`);
       if (!read.images.length) return;
       const id = freshId(takenIds(doc()), 'image-loader');
-      wb.doc.getState().edit('Add images', addNode(imageLoaderFor(id, read.images, at)));
+      const size = await pictureSizeFor(doc(), wb.catalog);
+      wb.doc.getState().edit('Add images', addNode(imageLoaderFor(id, read.images, at, size)));
       select([id]);
     },
 

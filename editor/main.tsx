@@ -10,6 +10,9 @@ import { browserWorkerPool } from '../workers/browser-pool.ts';
 import { App } from './App.tsx';
 import { debouncedSaver, idbDocStorage } from './files/autosave.ts';
 import { defaultExample } from './files/examples.ts';
+import { idbResultStore } from './files/result-store.ts';
+import { restoreResults } from './exec/restore.ts';
+import { restorePrefs } from './ui/prefs.ts';
 import { createWorkbench } from './workbench.ts';
 import './app.css';
 
@@ -18,12 +21,16 @@ import './app.css';
 const executor = lazyExecutor(() => browserWorkerPool(), { lends: true });
 const runtime = createRuntime({ registry: declarations, executor, persistent: idbStore() });
 const storage = idbDocStorage();
-const workbench = createWorkbench({ registry: declarations, runtime, storage });
+const results = idbResultStore();
+const workbench = createWorkbench({ registry: declarations, runtime, storage, results });
 
 async function start() {
   const restored = await storage.load();
   workbench.doc.getState().reset(restored ?? defaultExample());
   workbench.ui.setState({ fitRequest: 1 });
+  restorePrefs(workbench.ui, localStorage);
+  // The last results come back with the graph, when they still belong to it.
+  void restoreResults(workbench.exec, workbench.doc.getState().doc, declarations, results);
   const saver = debouncedSaver(storage);
   workbench.doc.subscribe((s, prev) => s.doc !== prev.doc && saver.schedule(s.doc));
   addEventListener('pagehide', () => void saver.flush());

@@ -10,6 +10,7 @@ import type { ExecState } from './exec/exec-state.ts';
 import { createExecStore, type ExecStore } from './exec/exec-store.ts';
 import { createRunController, type RunController } from './exec/run-controller.ts';
 import type { DocStorage } from './files/autosave.ts';
+import type { ResultStore } from './files/result-store.ts';
 import { createNodeSearch } from './palette/search.ts';
 import { createUiStore, notify, type UiState, type UiStore } from './ui/ui-store.ts';
 
@@ -28,13 +29,20 @@ export interface Workbench {
   actions: Actions;
 }
 
-export function createWorkbench(deps: { registry: Registry; runtime: Runtime; storage: DocStorage }): Workbench {
+export function createWorkbench(deps: { registry: Registry; runtime: Runtime; storage: DocStorage; results?: ResultStore }): Workbench {
   const catalog = buildCatalog(deps.registry);
   const doc = createDocStore();
   const exec = createExecStore();
   const ui = createUiStore();
   const say = (text: string, tone?: 'info' | 'error') => notify(ui, text, tone);
-  const runs = createRunController({ runtime: deps.runtime, registry: deps.registry, exec, getDoc: () => doc.getState().doc, notify: say });
+  const runs = createRunController({
+    runtime: deps.runtime,
+    registry: deps.registry,
+    exec,
+    getDoc: () => doc.getState().doc,
+    notify: say,
+    keep: deps.results && ((key, previews) => void deps.results!.save(key, previews)),
+  });
   const wb = { registry: deps.registry, catalog, search: createNodeSearch(catalog), doc, exec, ui, runs, storage: deps.storage, measured: new Map(), notify: say } as Workbench;
   wb.actions = createActions(wb);
   return wb;

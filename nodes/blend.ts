@@ -10,7 +10,7 @@ export default declareNode({
   inputs: { a: port.image(), b: port.image() },
   outputs: { image: port.image() },
   params: z.object({
-    alpha: z.number().min(0).max(1).default(0.5),
-    mode: z.enum(['mix', 'add', 'multiply', 'screen', 'difference']).default('mix'),
+    alpha: z.number().min(0).max(1).default(0.5).meta({ title: 'Amount (α)', description: 'How much of the blended result replaces image a: 0 keeps a, 1 shows only the blend.' }),
+    mode: z.enum(['mix', 'add', 'multiply', 'screen', 'difference']).default('mix').meta({ title: 'Blend mode', description: 'How the two images combine, as in a paint program.' }),
   }),
 });

@@ -15,5 +15,5 @@ export default declareNode({
   framework: { family: 'diffusion', space: 'text-embedding', method: 'learned encoder' },
   inputs: { model: port.model(), images: port.image() },
   outputs: { embedding: port.embedding(), file: port.files() },
-  params: z.object({ token: z.string().regex(/^S\d*\*$/).default('S*') }),
+  params: z.object({ token: z.string().regex(/^S\d*\*$/).default('S*').meta({ title: 'Placeholder word', description: 'The made-up word (S*, S2*, …) the embedding is bound to; write it in a prompt to use the concept.' }) }),
 });

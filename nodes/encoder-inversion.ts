@@ -18,10 +18,10 @@ export default declareNode({
   inputs: { model: port.model(), images: port.image().optional(), latent: port.latent().optional(), prompt: port.prompt().optional() },
   outputs: { latent: port.latent() },
   params: z.object({
-    mode: z.enum(['autoencoder', 'ddim']).default('autoencoder'),
+    mode: z.enum(['autoencoder', 'ddim']).default('autoencoder').meta({ title: 'Inversion', description: 'autoencoder: the encoder maps each image to its latent in one pass. ddim: run the sampler backwards to the start noise that regenerates it.' }),
     /** DDIM inversion steps (use the same count in the Sampler that regenerates). */
-    steps: z.number().int().min(1).max(1000).default(25),
+    steps: z.number().int().min(1).max(1000).default(25).meta({ title: 'DDIM steps', description: 'Steps of the backward run; use the same count in the Sampler that regenerates.', appliesWhen: { mode: ['ddim'] } }),
     /** Guidance during inversion; 1 (none) inverts most faithfully. */
-    guidance: z.number().min(0).max(30).default(1),
+    guidance: z.number().min(0).max(30).default(1).meta({ title: 'Guidance', description: 'Prompt guidance during inversion; 1 (none) inverts most faithfully.', appliesWhen: { mode: ['ddim'] } }),
   }),
 });

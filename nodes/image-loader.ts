@@ -13,10 +13,10 @@ export default declareNode({
   inputs: {},
   outputs: { images: port.image() },
   params: z.object({
-    sources: z.array(z.string().min(1).max(1_000_000)).min(1).max(64),
-    width: z.number().int().min(1).max(4096).default(256),
-    height: z.number().int().min(1).max(4096).default(256),
-    fit: z.enum(['cover', 'contain', 'stretch']).default('cover'),
+    sources: z.array(z.string().min(1).max(1_000_000)).min(1).max(64).meta({ title: 'Pictures', description: 'The images of the concept: pick or drop files, or give one path or URL per line.', accept: 'image/png,image/jpeg,image/webp' }),
+    width: z.number().int().min(1).max(4096).default(256).meta({ title: 'Width', description: 'Pixels across after loading; match the model the pictures feed (the built-in pack works at 64).' }),
+    height: z.number().int().min(1).max(4096).default(256).meta({ title: 'Height', description: 'Pixels down after loading; match the model the pictures feed (the built-in pack works at 64).' }),
+    fit: z.enum(['cover', 'contain', 'stretch']).default('cover').meta({ title: 'Fit', description: 'cover fills the size and crops the centre; contain fits it all and pads; stretch distorts.' }),
   }).superRefine(
     withinBudget({
       // The float32 RGB batch, plus one image at a time while it is being fitted.

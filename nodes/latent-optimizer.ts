@@ -28,21 +28,16 @@ export default declareNode({
   },
   outputs: { latent: port.latent(), embedding: port.embedding(), loss: port.series(), file: port.files() },
   params: z.object({
-    space: z.enum(SPACES).default('text-embedding'),
-    steps: z.number().int().min(1).max(5000).default(300),
-    lr: z.number().positive().max(1000).default(5e-3),
-    seed: z.number().int().min(0).max(0xffffffff).default(0),
-    /** Text embedding: examples per step. */
-    batch: z.number().int().min(1).max(32).default(4),
-    /** Text embedding: prompts the placeholder is learned in (each must contain it). */
-    templates: z.array(z.string().min(1).max(500)).min(1).max(32).default(['S*']),
-    /** Text embedding: the placeholder being learned. */
-    token: z.string().regex(/^S\d*\*$/).default('S*'),
-    /** Noise: DDIM steps of the round trip (use the same in the Sampler, with guidance 1). */
-    ddimSteps: z.number().int().min(1).max(50).default(4),
-    /** Stop when the loss has not improved for this many steps (0 = never). */
-    patience: z.number().int().min(0).max(5000).default(0),
-    previewEvery: z.number().int().min(0).max(5000).default(50),
+    space: z.enum(SPACES).default('text-embedding').meta({ title: 'Inversion space', description: 'Where the concept is stored: a latent (decoder inversion), the start noise, or the word embedding of a new token (Textual Inversion).' }),
+    steps: z.number().int().min(1).max(5000).default(300).meta({ title: 'Steps', description: 'Optimization steps; more reconstructs better and takes longer.' }),
+    lr: z.number().positive().max(1000).default(5e-3).meta({ title: 'Learning rate', description: 'Size of each Adam step; too large diverges, too small crawls.' }),
+    seed: z.number().int().min(0).max(0xffffffff).default(0).meta({ title: 'Seed', description: 'Fixes the random timesteps and noise, so a run can be repeated exactly.' }),
+    batch: z.number().int().min(1).max(32).default(4).meta({ title: 'Batch size', description: 'Examples per step.', appliesWhen: { space: ['text-embedding'] } }),
+    templates: z.array(z.string().min(1).max(500)).min(1).max(32).default(['S*']).meta({ title: 'Training prompts', description: 'Prompts the placeholder is learned in, one per line; each must contain it.', appliesWhen: { space: ['text-embedding'] } }),
+    token: z.string().regex(/^S\d*\*$/).default('S*').meta({ title: 'Placeholder word', description: 'The new word being learned (S*, S2*, …).', appliesWhen: { space: ['text-embedding'] } }),
+    ddimSteps: z.number().int().min(1).max(50).default(4).meta({ title: 'DDIM steps', description: 'Steps of the noise-to-image round trip; use the same in the Sampler, with guidance 1.', appliesWhen: { space: ['noise'] } }),
+    patience: z.number().int().min(0).max(5000).default(0).meta({ title: 'Early stop after', description: 'Stop when the loss has not improved for this many steps (0 = never).' }),
+    previewEvery: z.number().int().min(0).max(5000).default(50).meta({ title: 'Preview every', description: 'Show the current result every this many steps (0 = never).' }),
   }),
   flags: { expensive: true },
 });

@@ -15,9 +15,8 @@ export default declareNode({
   inputs: { model: port.model(), images: port.image(), references: port.image().optional(), prompt: port.prompt().optional() },
   outputs: { metrics: port.metrics(), table: port.files() },
   params: z.object({
-    /** What a placeholder (S*) reads as when the evaluator scores the prompt. */
-    placeholderAs: z.string().max(100).default('emoji'),
-    name: z.string().regex(/^[\w.-]+$/).max(100).default('metrics'),
+    placeholderAs: z.string().max(100).default('emoji').meta({ title: 'Read S* as', description: 'The word a placeholder (S*) stands for when the prompt is scored (CLIP-T).' }),
+    name: z.string().regex(/^[\w.-]+$/).max(100).default('metrics').meta({ title: 'File name', description: 'Name of the CSV table the scores are saved as.' }),
   }),
   flags: { output: true },
 });

@@ -17,11 +17,9 @@ export default declareNode({
   inputs: {},
   outputs: { model: port.model() },
   params: z.object({
-    pack: z.string().min(1).max(4096).default(BUILT_IN_PACK),
-    /** Dropped files: name → source (blob: URL or path); when set, `pack` is ignored. */
-    files: z.record(z.string().regex(/^[A-Za-z0-9._-]+$/), z.string().min(1).max(1_000_000)).optional(),
-    loras: z.array(z.object({ source: z.string().min(1).max(1_000_000), scale: z.number().min(-4).max(4).default(1) })).max(8).default([]),
-    /** Added tokens: learned embedding files, each bound to a placeholder in every prompt. */
-    tokens: z.array(z.object({ token: z.string().regex(/^S\d*\*$/), source: z.string().min(1).max(1_000_000) })).max(16).default([]),
+    pack: z.string().min(1).max(4096).default(BUILT_IN_PACK).meta({ title: 'Model pack', description: 'A folder path or URL holding manifest.json and its weights; the built-in emoji model by default.' }),
+    files: z.record(z.string().regex(/^[A-Za-z0-9._-]+$/), z.string().min(1).max(1_000_000)).optional().meta({ title: 'Dropped files', description: 'A pack’s files by name (blob: URL or path); when set, Model pack is ignored.' }),
+    loras: z.array(z.object({ source: z.string().min(1).max(1_000_000), scale: z.number().min(-4).max(4).default(1) })).max(8).default([]).meta({ title: 'LoRA files', description: 'Adapters applied to the denoiser, each with a scale.' }),
+    tokens: z.array(z.object({ token: z.string().regex(/^S\d*\*$/), source: z.string().min(1).max(1_000_000) })).max(16).default([]).meta({ title: 'Added words', description: 'Learned embedding files, each bound to a placeholder word in every prompt.' }),
   }),
 });

@@ -14,7 +14,8 @@ export default declareNode({
   category: 'generation',
   description:
     'Generate latents from a prompt: DDPM, DDIM, Euler ancestral or DPM-Solver++ 2M, with guidance against a negative prompt; from noise, from an inverted noise (editing) or from a latent (img2img).',
-  framework: { family: 'diffusion', scheme: 'generation / editing' },
+  // From noise it generates; from a latent wired in (an inverted image) it edits.
+  framework: { family: 'diffusion', scheme: 'generation / editing', wiredMeans: { latent: 'editing' } },
   inputs: {
     model: port.model(),
     prompt: port.prompt(),
@@ -24,11 +25,16 @@ export default declareNode({
   },
   outputs: { latent: port.latent() },
   params: samplerConfigSchema.extend({
-    guidance: z.number().min(0).max(30).default(4),
-    seed: z.number().int().min(0).max(0xffffffff).default(0),
-    batch: z.number().int().min(1).max(64).default(1),
-    loraScale: z.number().min(-4).max(4).default(1),
-    /** Decode and show x̂₀ every this many steps (0 = never). */
-    previewEvery: z.number().int().min(0).max(1000).default(5),
+    // The sampler's own settings, labelled for the form (their rules stay in models/diffusion).
+    sampler: samplerConfigSchema.shape.sampler.meta({ title: 'Sampler', description: 'The solver: DPM-Solver++ 2M and DDIM are fast and deterministic; DDPM and Euler ancestral add noise at each step.' }),
+    steps: samplerConfigSchema.shape.steps.meta({ title: 'Steps', description: 'Denoising steps; more is slower and a little finer.' }),
+    eta: samplerConfigSchema.shape.eta.meta({ title: 'DDIM η', description: 'DDIM’s randomness: 0 is the deterministic path (needed to regenerate an inverted noise), 1 matches DDPM.', appliesWhen: { sampler: ['ddim'] } }),
+    spacing: samplerConfigSchema.shape.spacing.meta({ title: 'Timestep spacing', description: 'Which timesteps a short schedule visits; trailing starts at pure noise.' }),
+    strength: samplerConfigSchema.shape.strength.meta({ title: 'Strength', description: 'How far the wired latent is pushed back into noise before denoising (1 = all the way).', appliesWhen: { 'input:latent': 'wired' } }),
+    guidance: z.number().min(0).max(30).default(4).meta({ title: 'Guidance', description: 'How strongly the picture follows the prompt rather than the negative prompt (1 = no guidance).' }),
+    seed: z.number().int().min(0).max(0xffffffff).default(0).meta({ title: 'Seed', description: 'Fixes the start noise, so the same settings give the same pictures.' }),
+    batch: z.number().int().min(1).max(64).default(1).meta({ title: 'Batch size', description: 'How many pictures, each from its own noise.' }),
+    loraScale: z.number().min(-4).max(4).default(1).meta({ title: 'LoRA scale', description: 'How much of the wired LoRA to apply (0 = none).', appliesWhen: { 'input:lora': 'wired' } }),
+    previewEvery: z.number().int().min(0).max(1000).default(5).meta({ title: 'Preview every', description: 'Decode and show the current estimate every this many steps (0 = never).' }),
   }),
 });

@@ -17,8 +17,8 @@ export default declareNode({
       .min(1)
       .max(100)
       .regex(/^[\w.-]+$/, 'letters, digits, dot, dash and underscore only')
-      .default('image'),
-    embedGraph: z.boolean().default(true),
+      .default('image').meta({ title: 'File name prefix', description: 'Files are named prefix-0.png, prefix-1.png, …' }),
+    embedGraph: z.boolean().default(true).meta({ title: 'Embed the graph', description: 'Store this graph in each PNG, so dropping it back reopens the graph.' }),
   }),
   flags: { output: true, usesDocument: true },
 });

@@ -13,11 +13,11 @@ export default declareNode({
   inputs: {},
   outputs: { latent: port.latent(), image: port.image() },
   params: z.object({
-    seed: z.number().int().min(0).max(0xffffffff).default(0),
-    batch: z.number().int().min(1).max(64).default(1),
-    channels: z.number().int().min(1).max(16).default(4),
-    width: z.number().int().min(1).max(4096).default(64),
-    height: z.number().int().min(1).max(4096).default(64),
+    seed: z.number().int().min(0).max(0xffffffff).default(0).meta({ title: 'Seed', description: 'The same seed always gives the same noise.' }),
+    batch: z.number().int().min(1).max(64).default(1).meta({ title: 'Batch size', description: 'How many noises, each from the next seed.' }),
+    channels: z.number().int().min(1).max(16).default(4).meta({ title: 'Channels', description: 'Channels of the latent noise (the built-in model’s latent has 4).' }),
+    width: z.number().int().min(1).max(4096).default(64).meta({ title: 'Width', description: 'Pixels (or latent cells) across.' }),
+    height: z.number().int().min(1).max(4096).default(64).meta({ title: 'Height', description: 'Pixels (or latent cells) down.' }),
   }).superRefine(
     withinBudget({
       // float32 latent (channels) plus float32 RGB image, per pixel of every batch item.

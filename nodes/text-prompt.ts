@@ -10,8 +10,7 @@ export default declareNode({
   title: 'Text Prompt',
   category: 'conditioning',
   description: 'A prompt typed by hand. Write S* (S2*, …) for a learned concept and wire its embedding in to bind it.',
-  framework: { scheme: 'generation' },
   inputs: { embeddings: port.embedding().list().optional() },
   outputs: { prompt: port.prompt() },
-  params: z.object({ text: z.string().max(10_000).default('') }),
+  params: z.object({ text: z.string().max(10_000).default('').meta({ title: 'Prompt', description: 'What to draw. Write S* (S2*, …) for a learned concept and wire its embedding in.' }) }),
 });

@@ -53,6 +53,8 @@ export interface FrameworkTags {
   space?: string;
   method?: string;
   scheme?: string;
+  /** Alternatives (`a / b`) chosen by a wire rather than a param: input port → alternative. */
+  wiredMeans?: Record<string, string>;
 }
 
 /** What a node is: everything but its run code. */

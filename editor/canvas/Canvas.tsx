@@ -12,13 +12,14 @@ import {
   type Connection,
   type FinalConnectionState,
 } from '@xyflow/react';
-import { useCallback, useDeferredValue, useEffect, useMemo, useRef } from 'react';
+import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import { categoryColour } from '../catalog/theme.ts';
 import { checkConnection } from '../document/connect-rules.ts';
-import { useDoc, useUi, useWorkbench } from '../workbench.ts';
+import { useDoc, useExec, useUi, useWorkbench } from '../workbench.ts';
 import { ConnectionLine } from './ConnectionLine.tsx';
 import { createFlowMapper, type FlowNode } from './flow-mapping.ts';
-import { fitAll } from './fit.ts';
+import { fitAll, openView } from './fit.ts';
+import { MINIMAP, minimapHasRoom } from './minimap-room.ts';
 import { FrameNode } from './FrameNode.tsx';
 import { LiteNodes } from './lite-detail.ts';
 import { useFlowChanges } from './use-flow-changes.ts';
@@ -31,6 +32,7 @@ const SNAP: [number, number] = [16, 16];
 // its store, or the minimap redraw all of its nodes, whenever the canvas renders.
 const EDGE_OPTIONS = { interactionWidth: 16 };
 const MULTI_SELECT_KEYS = ['Meta', 'Control'];
+const MINIMAP_STYLE = { width: MINIMAP.width, height: MINIMAP.height, margin: MINIMAP.margin };
 /** Levels of detail: below 0.5 port labels are too small to read and are dropped with the
  * shadows and the grid dots; below 0.25 no text is readable and nodes become coloured blocks.
  * Software-rendered browsers then repaint a 300-node view fast enough to pan and zoom. */
@@ -60,13 +62,31 @@ export function Canvas() {
   // layer re-rasterized at every new scale costs more than repainting. Set on the element
   // directly: a React re-render per frame would cost more than it saves.
   const onMoveStart = useCallback((e: MouseEvent | TouchEvent | null) => e?.type !== 'wheel' && container.current?.classList.add('moving'), []);
-  const onMoveEnd = useCallback(() => container.current?.classList.remove('moving'), []);
+  const [showMap, setShowMap] = useState(false);
+  /** Checked when the view comes to rest or the nodes change, never per frame of a pan. */
+  const checkMap = useCallback(() => {
+    const box = container.current?.getBoundingClientRect();
+    if (!box) return;
+    const boxes = rf.getNodes().filter((n) => n.type !== 'frame').map((n) => ({ ...n.position, width: n.measured?.width ?? n.initialWidth ?? 244, height: n.measured?.height ?? n.initialHeight ?? 120 }));
+    setShowMap(minimapHasRoom(boxes, rf.getViewport(), box));
+  }, [rf]);
+  const onMoveEnd = useCallback(() => {
+    container.current?.classList.remove('moving');
+    checkMap();
+  }, [checkMap]);
 
   useEffect(() => {
     // React Flow's own effects (children's run first) have put the new nodes in its store, so
-    // fitting now lets the nodes render once, in the fitted view.
-    if (fitRequest) fitAll(rf);
+    // setting the view now lets the nodes render once, in it.
+    const box = container.current?.getBoundingClientRect();
+    if (fitRequest) openView(rf, { width: box?.width || 800, height: box?.height || 600 });
   }, [fitRequest, rf]);
+  // Results make nodes taller, so a new one may reach into the minimap's corner.
+  const results = useExec((s) => s.results);
+  useEffect(() => {
+    const t = setTimeout(checkMap, 250);
+    return () => clearTimeout(t);
+  }, [checkMap, doc, fitRequest, results]);
 
   const asWiring = (c: Connection) => ({ source: c.source, sourceHandle: c.sourceHandle ?? '', target: c.target, targetHandle: c.targetHandle ?? '' });
   const isValidConnection = useCallback(
@@ -132,7 +152,7 @@ export function Canvas() {
   );
 
   return (
-    <div ref={container} className={`canvas${detail}`} data-testid="canvas" onDoubleClick={onDoubleClick}>
+    <div ref={container} className={`canvas${detail}`} data-testid="canvas" data-node-count={doc.nodes.length} onDoubleClick={onDoubleClick}>
       <LiteNodes.Provider value={lite}>
         <ReactFlow<FlowNode>
           nodes={nodes}
@@ -164,7 +184,9 @@ export function Canvas() {
           defaultEdgeOptions={EDGE_OPTIONS}
         >
           <Background variant={BackgroundVariant.Dots} gap={16} size={1.2} />
-          <MiniMap pannable zoomable bgColor="#12151b" maskColor="rgba(8, 10, 14, 0.65)" nodeColor={miniMapColour} />
+          {showMap && (
+            <MiniMap pannable zoomable bgColor="#12151b" maskColor="rgba(8, 10, 14, 0.65)" nodeColor={miniMapColour} style={MINIMAP_STYLE} />
+          )}
           <Controls showInteractive={false} showFitView={false}>
             <ControlButton onClick={() => fitAll(rf, 200)} title="Fit the graph in view (F)" aria-label="fit view">
               ⤢

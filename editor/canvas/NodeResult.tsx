@@ -1,22 +1,42 @@
-// A node's result on the canvas: its latest outputs (pictures, curves, tables, files) or, while
-// it runs, its live preview.
+// A node's result: its latest outputs (pictures, curves, tables, files) or, while it runs, its
+// live preview. Drawn small on the canvas and larger in the Inspector; a picture opens the
+// result viewer.
 import { memo } from 'react';
 import type { RgbaImage } from '../../runtime/index.ts';
 import { mosaic } from '../exec/mosaic.ts';
 import type { Preview } from '../exec/previews.ts';
 import { download } from '../files/download.ts';
+import { MetricsTable } from './MetricsTable.tsx';
 import { RgbaCanvas } from './RgbaCanvas.tsx';
 import { Sparkline } from './Sparkline.tsx';
 
-const WIDTH = 216;
+export interface ResultProps {
+  results?: Preview[];
+  stale?: boolean;
+  live?: RgbaImage;
+  /** Drawing width: the node's inside on the canvas, the panel's in the Inspector. */
+  width?: number;
+  /** The pack whose published numbers the metrics are read against. */
+  pack?: string;
+  onExport(image: RgbaImage): void;
+  onOpen?(port: string): void;
+}
 
-function One({ p, onExport }: { p: Preview; onExport(image: RgbaImage): void }) {
+function One({ p, width, pack, onExport, onOpen }: { p: Preview; width: number; pack?: string; onExport(image: RgbaImage): void; onOpen?(port: string): void }) {
   switch (p.kind) {
     case 'images': {
       const image = mosaic(p.images);
       return (
         <div className="result-images">
-          <RgbaCanvas image={image} maxWidth={WIDTH} maxHeight={150} className="result-canvas" testId="result-image" />
+          <RgbaCanvas
+            image={image}
+            maxWidth={width}
+            maxHeight={width * 0.7}
+            className="result-canvas"
+            testId="result-image"
+            title={onOpen ? 'Open in the viewer' : undefined}
+            onClick={onOpen && (() => onOpen(p.port))}
+          />
           <div className="result-caption">
             <span>
               {p.port}: {p.caption}
@@ -30,20 +50,9 @@ function One({ p, onExport }: { p: Preview; onExport(image: RgbaImage): void }) 
       );
     }
     case 'series':
-      return <Sparkline values={p.values} width={WIDTH} />;
+      return <Sparkline values={p.values} width={width} />;
     case 'metrics':
-      return (
-        <table className="metrics">
-          <tbody>
-            {Object.entries(p.values).map(([k, v]) => (
-              <tr key={k}>
-                <th>{k}</th>
-                <td>{+v.toPrecision(4)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      );
+      return <MetricsTable values={p.values} pack={pack} />;
     case 'files':
       return (
         <ul className="files">
@@ -65,21 +74,14 @@ function One({ p, onExport }: { p: Preview; onExport(image: RgbaImage): void }) 
   }
 }
 
-export const NodeResult = memo(function NodeResult({
-  results,
-  live,
-  onExport,
-}: {
-  results?: Preview[];
-  live?: RgbaImage;
-  onExport(image: RgbaImage): void;
-}) {
-  if (live) return <RgbaCanvas image={live} maxWidth={WIDTH} maxHeight={150} className="result-canvas live" testId="live-preview" />;
+export const NodeResult = memo(function NodeResult({ results, stale, live, width = 216, pack, onExport, onOpen }: ResultProps) {
+  if (live) return <RgbaCanvas image={live} maxWidth={width} maxHeight={150} className="result-canvas live" testId="live-preview" />;
   if (!results?.length) return null;
   return (
-    <div className="result" data-testid="node-result">
+    <div className={`result${stale ? ' stale' : ''}`} data-testid="node-result" data-stale={stale ? 'true' : 'false'}>
+      {stale && <p className="stale-note" data-testid="stale-note">Stale: the graph changed since this result. Run to update it.</p>}
       {results.map((p) => (
-        <One key={p.port} p={p} onExport={onExport} />
+        <One key={p.port} p={p} width={width} pack={pack} onExport={onExport} onOpen={onOpen} />
       ))}
     </div>
   );

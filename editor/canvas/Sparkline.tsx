@@ -1,4 +1,7 @@
-// A series (a loss curve) as a small line chart with its first and last values.
+// A series (a loss curve) as a small line chart with its scale: the highest and lowest values on
+// the left, the step count below, the first and last values in the caption.
+const fmt = (v: number) => String(+v.toPrecision(3));
+
 export function Sparkline({ values, width = 220, height = 64 }: { values: readonly number[]; width?: number; height?: number }) {
   if (!values.length) return <p className="muted">no values</p>;
   const lo = Math.min(...values);
@@ -7,12 +10,20 @@ export function Sparkline({ values, width = 220, height = 64 }: { values: readon
   const y = (v: number) => (hi === lo ? height / 2 : height - 4 - ((v - lo) / (hi - lo)) * (height - 8));
   const points = values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
   return (
-    <figure className="sparkline">
-      <svg width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-label="series">
-        <polyline points={points} fill="none" stroke="currentColor" strokeWidth="1.5" />
-      </svg>
+    <figure className="sparkline" data-testid="sparkline">
+      <div className="sparkline-plot">
+        <div className="sparkline-axis" data-testid="sparkline-axis">
+          <span>{fmt(hi)}</span>
+          <span>{fmt(lo)}</span>
+        </div>
+        <svg width={width - 40} height={height} viewBox={`0 0 ${width} ${height}`} preserveAspectRatio="none" role="img" aria-label={`series of ${values.length} values from ${fmt(values[0])} to ${fmt(values[values.length - 1])}`}>
+          <line x1="0" y1={height - 4} x2={width} y2={height - 4} stroke="#2a303b" />
+          <line x1="0" y1="4" x2={width} y2="4" stroke="#2a303b" />
+          <polyline points={points} fill="none" stroke="currentColor" strokeWidth="1.5" vectorEffect="non-scaling-stroke" />
+        </svg>
+      </div>
       <figcaption>
-        {values.length} values · first {+values[0].toPrecision(4)} · last {+values[values.length - 1].toPrecision(4)}
+        steps 1–{values.length} · first {+values[0].toPrecision(4)} · last {+values[values.length - 1].toPrecision(4)}
       </figcaption>
     </figure>
   );

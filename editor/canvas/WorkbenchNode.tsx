@@ -5,9 +5,11 @@
 import type { NodeProps } from '@xyflow/react';
 import { memo, useCallback, useContext } from 'react';
 import { categoryColour } from '../catalog/theme.ts';
-import { placementOf } from '../framework/read-method.ts';
+import { placementOf, wiredInputs } from '../framework/read-method.ts';
 import { useDoc, useExec, useUi, useWorkbench } from '../workbench.ts';
 import type { WorkbenchFlowNode } from './flow-mapping.ts';
+import { packOf } from '../exec/pack-of.ts';
+import { isStale, contentKeys } from '../exec/stale.ts';
 import { LiteNode } from './LiteNode.tsx';
 import { LiteNodes } from './lite-detail.ts';
 import { NodeResult } from './NodeResult.tsx';
@@ -15,7 +17,8 @@ import { PortHandle } from './PortHandle.tsx';
 import { ProgressBar } from './ProgressBar.tsx';
 import { parseProblemKey, problemKey } from './validation.ts';
 
-const STATUS_LABEL = { queued: 'queued', running: 'running', cached: 'cached', done: 'done', error: 'error' } as const;
+const STATUS_LABEL = { queued: 'queued', running: 'running', cached: 'cached', done: 'done', error: 'error', stopped: 'stopped', stale: 'stale' } as const;
+const STALE_TITLE = 'Changed since this result was made: run again to bring it up to date';
 
 /** React Flow also passes position, size and drag state, which this component does not draw;
  * comparing only what it draws spares 300 re-renders when the canvas measures the nodes. */
@@ -27,9 +30,16 @@ export const WorkbenchNode = memo(function WorkbenchNode({ id, data, selected }:
   const info = wb.catalog.get(node.type);
   const exec = useExec((s) => s.nodes[id]);
   const results = useExec((s) => s.results[id]);
+  const resultKey = useExec((s) => s.resultKeys[id]);
+  const runKey = useExec((s) => s.runKeys[id]);
+  // Keys are computed only for a node that shows something made under one.
+  const currentKey = useDoc((s) => (resultKey || runKey ? contentKeys(s.doc, wb.registry).get(id) : undefined));
+  const staleResult = isStale(resultKey, currentKey);
   const overlay = useUi((s) => s.overlay);
   const problems = parseProblemKey(useDoc((s) => problemKey(s.doc, wb.registry, id)));
   const onExport = useCallback((image: Parameters<typeof wb.actions.exportPng>[1]) => wb.actions.exportPng(id, image), [wb, id]);
+  const onOpen = useCallback((port: string) => wb.ui.setState({ viewer: { nodeId: id, port } }), [wb, id]);
+  const pack = useDoc((s) => (results?.some((r) => r.kind === 'metrics') ? packOf(s.doc, wb.catalog, id) : undefined));
   const lite = useContext(LiteNodes);
 
   if (!info)
@@ -40,7 +50,9 @@ export const WorkbenchNode = memo(function WorkbenchNode({ id, data, selected }:
       </div>
     );
 
-  const status = exec?.status;
+  const ran = exec?.status;
+  // A finished status of an edited node no longer says anything true: it is stale.
+  const status = ran && ran !== 'running' && ran !== 'queued' && isStale(runKey, currentKey) ? 'stale' : ran;
   // A block only when the full node would be just its header and ports, so both have one size.
   if (lite && !overlay && !problems.length && !results?.length && status !== 'running' && status !== 'error')
     return <LiteNode id={id} type={node.type} info={info} selected={!!selected} status={status} />;
@@ -48,7 +60,7 @@ export const WorkbenchNode = memo(function WorkbenchNode({ id, data, selected }:
   const missing = new Set(problems.filter((p) => p.field.startsWith('inputs.')).map((p) => p.field.slice(7)));
   const inputs = Object.entries(info.inputs);
   const outputs = Object.entries(info.outputs);
-  const place = overlay ? placementOf(node, info) : undefined;
+  const place = overlay ? placementOf(node, info, wiredInputs(wb.doc.getState().doc, id)) : undefined;
 
   return (
     <div
@@ -61,7 +73,11 @@ export const WorkbenchNode = memo(function WorkbenchNode({ id, data, selected }:
       <header>
         <span className="node-title">{info.title}</span>
         <span className="node-id">{id}</span>
-        {status && <span className={`badge badge-${status}`}>{STATUS_LABEL[status]}</span>}
+        {status && (
+          <span className={`badge badge-${status}`} title={status === 'stale' ? STALE_TITLE : undefined}>
+            {STATUS_LABEL[status]}
+          </span>
+        )}
         <button className="run-to nodrag" title="Run up to this node" data-testid="run-to" onClick={() => wb.runs.run(id)}>
           ▶
         </button>
@@ -86,8 +102,9 @@ export const WorkbenchNode = memo(function WorkbenchNode({ id, data, selected }:
           ))}
         </div>
       </div>
-      {status === 'running' && <ProgressBar progress={exec.progress} etaMs={exec.etaMs} />}
-      {status === 'error' && <p className="node-error" data-testid="node-error">{exec.error}</p>}
+      {status === 'running' && <ProgressBar progress={exec?.progress} etaMs={exec?.etaMs} />}
+      {status === 'error' && <p className="node-error" data-testid="node-error">{exec?.error}</p>}
+      {status === 'stopped' && <p className="node-stopped" data-testid="node-stopped">Stopped before it finished{results?.length ? '; the result below is from an earlier run' : ''}.</p>}
       {problems.length > 0 && (
         <ul className="node-problems" data-testid="node-problems">
           {problems.map((p) => (
@@ -95,7 +112,7 @@ export const WorkbenchNode = memo(function WorkbenchNode({ id, data, selected }:
           ))}
         </ul>
       )}
-      <NodeResult results={results} live={status === 'running' ? exec.live : undefined} onExport={onExport} />
+      <NodeResult results={results} stale={staleResult} live={status === 'running' ? exec?.live : undefined} pack={pack} onExport={onExport} onOpen={onOpen} />
     </div>
   );
 }, sameNode);

@@ -20,6 +20,13 @@ describe('previews', () => {
     expect(Array.from(img.data)).toEqual([0, 0, 0, 255, 128, 128, 128, 255, 255, 255, 255, 255]);
   });
 
+  it('says what an optimizer made in words, and which outputs these settings do not make', () => {
+    const vector = f32([1, 128], new Array(128).fill(0));
+    expect(previewOf('latent', { kind: 'latent', space: 'text-embedding', tensor: vector })).toEqual({ kind: 'text', port: 'latent', text: 'text-embedding: 128 numbers' });
+    expect(previewOf('embedding', { kind: 'embedding', tensor: vector, token: 'S*' })).toEqual({ kind: 'text', port: 'embedding', text: 'word embedding of S*: 128 numbers' });
+    expect(previewOf('embedding', { kind: 'embedding', tensor: f32([0, 128], []) })).toEqual({ kind: 'text', port: 'embedding', text: 'not made with these settings' });
+  });
+
   it('summarizes kinds that are not pictures', () => {
     expect(previewOf('prompt', { kind: 'prompt', text: 'a cat' })).toEqual({ kind: 'text', port: 'prompt', text: '“a cat”' });
     expect(previewOf('loss', { kind: 'series', values: [3, 2, 1] })).toEqual({ kind: 'series', port: 'loss', values: [3, 2, 1] });

@@ -47,8 +47,14 @@ export function tensorItemToRgba(t: Tensor, item: number, normalize: boolean): R
   return { width: w, height: h, data: out };
 }
 
+/** "128 numbers", "2 × 128 numbers": a vector's size said in words. */
+const numbers = (t: Tensor) => (t.shape.length <= 1 || t.shape[0] === 1 ? `${t.shape.at(-1) ?? 0} numbers` : `${t.shape[0]} × ${t.shape.slice(1).reduce((a, b) => a * b, 1)} numbers`);
+const isEmpty = (t: Tensor) => t.shape.some((d) => d === 0);
+const NOT_MADE = 'not made with these settings';
+
 function batchPreview(port: string, t: Tensor, normalize: boolean, caption: string): Preview {
-  if (t.shape.length !== 4) return { kind: 'text', port, text: `${caption} ${shapeText(t)}` };
+  if (isEmpty(t)) return { kind: 'text', port, text: NOT_MADE };
+  if (t.shape.length !== 4) return { kind: 'text', port, text: caption };
   const n = Math.min(t.shape[0], MAX_PREVIEW_IMAGES);
   const images = Array.from({ length: n }, (_, i) => tensorItemToRgba(t, i, normalize));
   return { kind: 'images', port, images, total: t.shape[0], caption };
@@ -59,9 +65,10 @@ export function previewOf(port: string, v: PortValue): Preview {
     case 'image':
       return batchPreview(port, v.tensor, false, `${v.tensor.shape[0]} × ${v.tensor.shape[3]}×${v.tensor.shape[2]}`);
     case 'latent':
-      return batchPreview(port, v.tensor, true, `latent in ${v.space} ${shapeText(v.tensor)}`);
+      return batchPreview(port, v.tensor, true, v.tensor.shape.length === 4 ? `latent in ${v.space} ${shapeText(v.tensor)}` : `${v.space}: ${numbers(v.tensor)}`);
     case 'embedding':
-      return { kind: 'text', port, text: `embedding ${shapeText(v.tensor)}` };
+      if (isEmpty(v.tensor)) return { kind: 'text', port, text: NOT_MADE };
+      return { kind: 'text', port, text: `word embedding${v.token ? ` of ${v.token}` : ''}: ${numbers(v.tensor)}` };
     case 'model':
       return { kind: 'text', port, text: `${v.pack}${v.loras.length ? ` + ${v.loras.length} LoRA` : ''}` };
     case 'lora':

@@ -42,6 +42,10 @@ describe('run controller', () => {
     runs.run();
     await finished(exec);
     expect(Object.fromEntries(Object.entries(exec.getState().nodes).map(([id, n]) => [id, n.status]))).toEqual({ n: 'cached', m: 'cached', b: 'done', p: 'done' });
+    // Another graph opened: nothing of this run's summary stays on screen.
+    runs.reset();
+    const after = exec.getState();
+    expect([after.stats, after.ms, after.outcome, after.results, after.nodes]).toEqual([undefined, undefined, undefined, {}, {}]);
   });
 
   it('refuses to run a target whose own inputs are missing, and says why', () => {

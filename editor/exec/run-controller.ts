@@ -17,6 +17,7 @@ import {
 import { idleExec, invalidRun, reduceRun, withResult } from './exec-state.ts';
 import type { ExecStore } from './exec-store.ts';
 import { previewsOf } from './previews.ts';
+import { contentKeys } from './stale.ts';
 
 export interface RunController {
   /** Run the graph's outputs, or only what `target` needs. */
@@ -32,9 +33,11 @@ export interface RunControllerDeps {
   exec: ExecStore;
   getDoc(): GraphDoc;
   notify(text: string, tone?: 'info' | 'error'): void;
+  /** Keep a shown result under its content key (for the next reload); optional. */
+  keep?(key: string, previews: ReturnType<typeof previewsOf>): void;
 }
 
-export function createRunController({ runtime, registry, exec, getDoc, notify }: RunControllerDeps): RunController {
+export function createRunController({ runtime, registry, exec, getDoc, notify, keep }: RunControllerDeps): RunController {
   let current: RunHandle | undefined;
   /** The cache key each node's shown result came from, so a cached node is not redrawn. */
   const shown = new Map<string, string>();
@@ -57,16 +60,23 @@ export function createRunController({ runtime, registry, exec, getDoc, notify }:
       const doc = needed.size === full.nodes.length ? full : prune(full, needed);
       const index = indexGraph(doc);
       const keys = cacheKeys(doc, index, registry);
+      // What each status and result of this run is about, to tell later when it is stale.
+      const content = contentKeys(full, registry);
+      const runKeys = Object.fromEntries([...needed].flatMap((id) => (content.get(id) ? [[id, content.get(id)!]] : [])));
       const show = (nodeId: string) => {
         const key = keys.get(nodeId);
-        if (!key || shown.get(nodeId) === key) return;
+        if (!key || (shown.get(nodeId) === key && exec.getState().resultKeys[nodeId] === content.get(nodeId))) return;
         const outputs = runtime.memory.get(key);
         if (!outputs) return;
         shown.set(nodeId, key);
-        exec.setState(withResult(exec.getState(), nodeId, previewsOf(outputs)));
+        const previews = previewsOf(outputs);
+        const contentKey = content.get(nodeId);
+        exec.setState(withResult(exec.getState(), nodeId, previews, contentKey));
+        if (contentKey) keep?.(contentKey, previews);
       };
       const onEvent = (e: RunEvent) => {
-        exec.setState(reduceRun(exec.getState(), e, performance.now()));
+        const next = reduceRun(exec.getState(), e, performance.now());
+        exec.setState(e.type === 'run-started' ? { ...next, runKeys } : next);
         if (e.type === 'node-done' || e.type === 'node-cached') show(e.nodeId);
       };
       const handle = runtime.run(doc, { outputs: [...needed], onEvent });
@@ -86,7 +96,8 @@ export function createRunController({ runtime, registry, exec, getDoc, notify }:
       current?.cancel();
       current = undefined;
       shown.clear();
-      exec.setState(idleExec);
+      // Replace, not merge: a merge would keep the last run's summary (its stats) on screen.
+      exec.setState(idleExec, true);
     },
   };
 }

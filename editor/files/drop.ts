@@ -48,8 +48,27 @@ export async function readDroppedFiles(files: readonly File[]): Promise<DroppedF
   return out;
 }
 
+/** A data: URL that keeps the file's name as a parameter (RFC 2397), so the picture is still
+ * "cat.png" in the form; decoders ignore parameters. */
+const named = (mime: string, name: string, data: string) => `data:${mime};name=${encodeURIComponent(name)};base64,${data}`;
+
+/** The file name a picture source carries: a data: URL's name parameter, a path's last part. */
+export function pictureName(source: string): string | undefined {
+  if (source.startsWith('data:')) {
+    const meta = source.slice(5, source.indexOf(','));
+    const param = meta.split(';').find((p) => p.startsWith('name='));
+    if (!param) return undefined;
+    try {
+      return decodeURIComponent(param.slice(5));
+    } catch {
+      return undefined;
+    }
+  }
+  return source.split(/[/\\]/).pop() || undefined;
+}
+
 async function asDataUrl(file: File, bytes: Uint8Array): Promise<string> {
-  const direct = `data:${file.type || 'image/png'};base64,${base64(bytes)}`;
+  const direct = named(file.type || 'image/png', file.name, base64(bytes));
   if (direct.length <= MAX_URL) return direct;
   const bitmap = await createImageBitmap(file);
   const scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
@@ -57,7 +76,7 @@ async function asDataUrl(file: File, bytes: Uint8Array): Promise<string> {
   canvas.getContext('2d')!.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
   bitmap.close();
   const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.9 });
-  return `data:image/jpeg;base64,${base64(new Uint8Array(await blob.arrayBuffer()))}`;
+  return named('image/jpeg', file.name, base64(new Uint8Array(await blob.arrayBuffer())));
 }
 
 function base64(bytes: Uint8Array): string {
@@ -66,7 +85,8 @@ function base64(bytes: Uint8Array): string {
   return btoa(s);
 }
 
-/** An Image Loader for dropped pictures: all of them in one batch, as a concept's images are. */
-export function imageLoaderFor(id: string, images: string[], at: { x: number; y: number }): GraphNode {
-  return { id, type: 'image-loader', params: { sources: images, width: 256, height: 256 }, position: at };
+/** An Image Loader for dropped pictures: all of them in one batch, as a concept's images are,
+ * at the size the graph works at (when it is known). */
+export function imageLoaderFor(id: string, images: string[], at: { x: number; y: number }, size?: { width: number; height: number }): GraphNode {
+  return { id, type: 'image-loader', params: { sources: images, ...size }, position: at };
 }

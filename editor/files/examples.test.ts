@@ -12,6 +12,7 @@ describe('examples in graphs/', () => {
     for (const e of examples) {
       expect(e.title.length).toBeGreaterThan(0);
       expect(e.description.length).toBeGreaterThan(20);
+      expect(e.thumbnail, `${e.id} has a thumbnail (npm run thumbnails -- ${e.id})`).toBeTruthy();
     }
   });
 

@@ -6,10 +6,13 @@ export interface Example {
   id: string;
   title: string;
   description: string;
+  /** URL of a small picture of the example's result (`npm run thumbnails` makes them). */
+  thumbnail?: string;
   doc: GraphDoc;
 }
 
 const files = import.meta.glob<unknown>('../../graphs/*.json', { eager: true, import: 'default' });
+const thumbnails = import.meta.glob<string>('../../graphs/thumbnails/*.png', { eager: true, query: '?url', import: 'default' });
 
 export const DEFAULT_EXAMPLE = 'emoji-blend';
 
@@ -19,7 +22,8 @@ export const examples: Example[] = Object.entries(files)
     if (!r.ok) return [];
     const id = path.replace(/^.*\/|\.json$/g, '');
     const description = (r.doc as { description?: unknown }).description;
-    return [{ id, title: r.doc.title ?? id, description: typeof description === 'string' ? description : '', doc: r.doc }];
+    const thumbnail = thumbnails[`../../graphs/thumbnails/${id}.png`];
+    return [{ id, title: r.doc.title ?? id, description: typeof description === 'string' ? description : '', thumbnail, doc: r.doc }];
   })
   .sort((a, b) => Number(b.id === DEFAULT_EXAMPLE) - Number(a.id === DEFAULT_EXAMPLE) || a.title.localeCompare(b.title));
 

@@ -53,6 +53,22 @@ export const KNOWN_METHODS: readonly KnownMethod[] = [
     reference: 'Song et al., 2021; Mokady et al., 2023',
   },
   {
+    name: 'Encoder-based latent inversion',
+    family: 'diffusion',
+    space: /^latent$/i,
+    method: /encoder/i,
+    summary: 'The autoencoder’s encoder maps each image to its latent in one pass: instant, and the least faithful way back, since the encoder was trained for the average image, not this one.',
+    reference: 'see the survey, §4 (learning-based inversion)',
+  },
+  {
+    name: 'Hybrid latent inversion (encoder start, then optimization)',
+    family: 'diffusion',
+    space: /^latent$/i,
+    method: /hybrid/i,
+    summary: 'The encoder’s latent is the start of a short optimization: close to optimization’s fidelity in a fraction of its steps, the recipe of PTI and ReStyle in the GAN family.',
+    reference: 'Roich et al., 2022; Alaluf et al., 2021',
+  },
+  {
     name: 'Image2StyleGAN (optimization-based GAN inversion)',
     family: 'gan',
     space: /^w\+?$|style/i,

@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { NodeInfo } from '../../runtime/index.ts';
+import { parseGraphJson, type GraphDoc, type NodeInfo } from '../../runtime/index.ts';
 import type { NodeCatalog } from '../catalog/node-catalog.ts';
 import { doc, testCatalog } from '../document/testing.ts';
 import { readMethod } from './read-method.ts';
@@ -12,6 +13,11 @@ const later = (type: string, framework: NodeInfo['framework'], defaults: Record<
 const withLater = (extra: NodeInfo[]): NodeCatalog => {
   const all = [...testCatalog.list, ...extra];
   return { get: (t) => all.find((n) => n.type === t), list: all, categories: [] };
+};
+const example = (id: string): GraphDoc => {
+  const r = parseGraphJson(JSON.parse(readFileSync(new URL(`../../graphs/${id}.json`, import.meta.url), 'utf8')));
+  if (!r.ok) throw new Error(`${id}: ${r.errors[0].message}`);
+  return r.doc;
 };
 
 describe('reading the method a graph implements', () => {
@@ -27,14 +33,50 @@ describe('reading the method a graph implements', () => {
   });
 
   it('says when no node inverts anything yet, and still places the nodes that make a choice', () => {
-    const r = readMethod(doc([['n', 'seed-noise'], ['t', 'text-prompt'], ['p', 'preview']]), testCatalog);
+    const r = readMethod(doc([['n', 'seed-noise'], ['s', 'sampler'], ['p', 'preview']]), testCatalog);
     expect(r.name).toBe('Not a personalization method yet');
-    expect(r.placements.map((p) => [p.nodeId, p.space, p.scheme])).toEqual([['n', 'noise', undefined], ['t', undefined, 'generation']]);
+    expect(r.placements.map((p) => [p.nodeId, p.space, p.scheme])).toEqual([['n', 'noise', undefined], ['s', undefined, 'generation']]);
+  });
+
+  it('takes the inversion space from the inverting nodes only (a Decoder stores nothing)', () => {
+    const r = readMethod(example('textual-inversion'), testCatalog);
+    expect(r.name).toBe('Textual Inversion');
+    expect(r.choices).toMatchObject({ space: ['text-embedding'], method: ['optimization'] });
+    // The Model Loader and Metrics make no choice, so they are not listed as if they did.
+    expect(r.placements.every((p) => p.space || p.method || p.scheme)).toBe(true);
+  });
+
+  it('gives a plain text-to-image graph no inversion space', () => {
+    const r = readMethod(
+      doc([['m', 'model-loader'], ['t', 'text-prompt', { text: 'a cat' }], ['s', 'sampler'], ['d', 'decoder']], [['m', 'model', 's', 'model'], ['t', 'prompt', 's', 'prompt'], ['m', 'model', 'd', 'model'], ['s', 'latent', 'd', 'latent']]),
+      testCatalog,
+    );
+    expect(r.name).toBe('Not a personalization method yet');
+    expect(r.choices.space).toEqual([]);
+  });
+
+  it('names a graph whose branches invert three ways a comparison of the three', () => {
+    const r = readMethod(example('decoder-inversion'), testCatalog);
+    expect(r.name).toBe('A comparison of 3 methods');
+    expect(r.branches.map((b) => [b.name, b.nodeIds])).toEqual([
+      ['Encoder-based latent inversion', ['encode']],
+      ['Optimization-based latent inversion', ['optimize']],
+      ['Hybrid latent inversion (encoder start, then optimization)', ['encode', 'hybrid']],
+    ]);
+    expect(r.choices).toMatchObject({ space: ['latent'], method: ['learned encoder', 'optimization', 'hybrid'] });
+  });
+
+  it('reads an encoder that only starts an optimizer as a hybrid, and one before DDIM inversion as its step', () => {
+    expect(readMethod(example('hybrid-encoder-optimization'), testCatalog)).toMatchObject({ name: 'Hybrid personalization (E4T, BLIP-Diffusion)', choices: { space: ['text-embedding'], method: ['hybrid'] } });
+    expect(readMethod(example('ddim-inversion-edit'), testCatalog)).toMatchObject({ name: 'DDIM inversion', choices: { space: ['noise'], method: ['training-free'], scheme: ['editing'] } });
+    expect(readMethod(example('textual-inversion'), testCatalog).choices.scheme).toEqual(['generation']);
+    expect(readMethod(example('concept-encoder'), testCatalog).name).toBe('Encoder-based personalization (ELITE, IP-Adapter)');
+    expect(readMethod(example('dreambooth-lora'), testCatalog).name).toMatch(/LoRA/);
   });
 
   it('names Textual Inversion from an optimizer working in text-embedding space (a param)', () => {
     const cat = withLater([later('latent-optimizer', { method: 'optimization', family: 'any' }, { space: 'w' })]);
-    const r = readMethod(doc([['o', 'latent-optimizer', { space: 'text-embedding' }], ['t', 'text-prompt']]), cat);
+    const r = readMethod(doc([['o', 'latent-optimizer', { space: 'text-embedding' }], ['t', 'sampler']]), cat);
     expect(r.name).toBe('Textual Inversion');
     expect(r.choices).toMatchObject({ space: ['text-embedding'], method: ['optimization'], scheme: ['generation'] });
   });

@@ -5,9 +5,12 @@ import { setParam, setTitle, updateGroup } from '../document/edits.ts';
 import { groupsOf } from '../document/groups.ts';
 import { problemsByNode } from '../canvas/validation.ts';
 import { categoryColour, PORT_STYLE } from '../catalog/theme.ts';
-import { placementOf } from '../framework/read-method.ts';
-import { useDoc, useUi, useWorkbench } from '../workbench.ts';
-import { fieldsOf } from './param-fields.ts';
+import { placementOf, wiredInputs } from '../framework/read-method.ts';
+import { useDoc, useExec, useUi, useWorkbench } from '../workbench.ts';
+import { NodeResult } from '../canvas/NodeResult.tsx';
+import { contentKeys, isStale } from '../exec/stale.ts';
+import { packOf } from '../exec/pack-of.ts';
+import { applies, fieldsOf } from './param-fields.ts';
 import { ParamField } from './ParamField.tsx';
 
 export function Inspector() {
@@ -24,11 +27,18 @@ function NodeInspector({ id }: { id: string }) {
   const node = doc.nodes.find((n) => n.id === id);
   const info = node && wb.catalog.get(node.type);
   const form = useMemo(() => (info ? fieldsOf(info.params) : { fields: [] }), [info]);
+  const results = useExec((s) => s.results[id]);
+  const resultKey = useExec((s) => s.resultKeys[id]);
+  const exec = useExec((s) => s.nodes[id]);
   if (!node || !info) return <p className="muted pad">Nothing to inspect.</p>;
   const problems = problemsByNode(doc, wb.registry).get(id) ?? [];
   const problemFor = (field: string) => problems.find((p) => p.field === `params.${field}` || p.field?.startsWith(`params.${field}.`))?.message;
   const other = problems.filter((p) => !p.field?.startsWith('params.'));
-  const place = placementOf(node, info);
+  const place = placementOf(node, info, wiredInputs(doc, id));
+  // Fields that mean nothing with the current settings (η without DDIM) are hidden, not disabled.
+  const params = { ...info.defaults, ...node.params };
+  const wired = new Set(doc.edges.filter((e) => e.target === id).map((e) => e.targetHandle));
+  const shown = form.fields.filter((f) => applies(f.appliesWhen, params, wired));
   return (
     <div className="inspector" data-testid="inspector">
       <header className="inspector-head" style={{ '--cat': categoryColour(info.category) } as React.CSSProperties}>
@@ -50,7 +60,7 @@ function NodeInspector({ id }: { id: string }) {
         </button>
       </div>
       <form className="fields" onSubmit={(e) => e.preventDefault()}>
-        {form.fields.map((f) => (
+        {shown.map((f) => (
           <ParamField
             key={`${id}:${f.name}`}
             field={f}
@@ -61,6 +71,22 @@ function NodeInspector({ id }: { id: string }) {
         ))}
         {!form.fields.length && <p className="muted">No parameters.</p>}
       </form>
+      <h3>Outputs</h3>
+      <div className="inspector-outputs" data-testid="inspector-outputs">
+        {results?.length ? (
+          <NodeResult
+            results={results}
+            stale={isStale(resultKey, contentKeys(doc, wb.registry).get(id))}
+            width={272}
+            pack={packOf(doc, wb.catalog, id)}
+            onExport={(image) => wb.actions.exportPng(id, image)}
+            onOpen={(port) => wb.ui.setState({ viewer: { nodeId: id, port } })}
+          />
+        ) : (
+          <p className="muted">{exec?.status === 'running' ? 'Running…' : 'No result yet: run the graph, or ▶ up to here.'}</p>
+        )}
+        {exec?.status === 'error' && <p className="node-error">{exec.error}</p>}
+      </div>
       <h3>Ports</h3>
       <ul className="port-list">
         {Object.entries(info.inputs).map(([name, p]) => (

@@ -7,7 +7,7 @@ import type { Field } from './param-fields.ts';
 let focusSession = 0;
 
 export interface ParamFieldProps {
-  field: Field & { label: string; required: boolean };
+  field: Field & { label: string; required: boolean; help?: string };
   value: unknown;
   problem?: string;
   onChange(value: unknown, key: string): void;
@@ -26,8 +26,21 @@ export function ParamField({ field, value, problem, onChange }: ParamFieldProps)
         {field.required && <span className="required" title="required"> *</span>}
       </span>
       <Control field={field} value={current} set={set} focus={focus} />
+      {field.help && <small className="field-help">{field.help}</small>}
       {problem && <span className="field-problem" data-testid="field-problem">{problem}</span>}
     </label>
+  );
+}
+
+/** A die drawn as SVG: an emoji die is an empty box where no emoji font is installed. */
+function DieIcon() {
+  return (
+    <svg width="14" height="14" viewBox="0 0 14 14" aria-hidden="true" data-testid="die-icon">
+      <rect x="1" y="1" width="12" height="12" rx="2.5" fill="none" stroke="currentColor" strokeWidth="1.4" />
+      {[[4.3, 4.3], [9.7, 9.7], [7, 7], [9.7, 4.3], [4.3, 9.7]].map(([cx, cy]) => (
+        <circle key={`${cx},${cy}`} cx={cx} cy={cy} r="1.1" fill="currentColor" />
+      ))}
+    </svg>
   );
 }
 
@@ -50,13 +63,14 @@ function Control({ field, value, set, focus }: { field: ParamFieldProps['field']
             type="button"
             className="mini"
             title="Random seed"
+            aria-label="Random seed"
             data-testid="randomize-seed"
             onClick={() => {
               focus.onFocus();
               set(Math.floor(Math.random() * (Math.min(field.max, 0xffffffff) - field.min + 1)) + field.min);
             }}
           >
-            🎲
+            <DieIcon />
           </button>
         </div>
       );
@@ -80,7 +94,7 @@ function Control({ field, value, set, focus }: { field: ParamFieldProps['field']
         <input type="text" value={String(value ?? '')} {...focus} onChange={(e) => set(e.target.value)} />
       );
     case 'list':
-      return <ListBox value={Array.isArray(value) ? (value as string[]) : []} set={set} focus={focus} />;
+      return <ListBox value={Array.isArray(value) ? (value as string[]) : []} accept={field.accept} set={set} focus={focus} />;
     case 'json':
       return <JsonBox value={value} set={set} focus={focus} />;
   }

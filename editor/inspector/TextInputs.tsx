@@ -1,6 +1,7 @@
 // The text-like inputs of a generated form: numbers kept as drafts until they parse, string
 // lists one per line (pictures as chips), and raw JSON for shapes no other control fits.
 import { useEffect, useRef, useState } from 'react';
+import { pictureName, readDroppedFiles } from '../files/drop.ts';
 
 export type Focus = { onFocus(): void };
 
@@ -39,22 +40,31 @@ export function NumberBox({ value, integer, min, max, set, focus }: { value: unk
 
 /** A list of strings, one per line. Pictures dropped on the canvas are data: URLs far too long
  * to edit as text, so they show as chips that can be removed, and only the other lines are typed. */
-export function ListBox({ value, set, focus }: { value: string[]; set(v: unknown): void; focus: Focus }) {
+export function ListBox({ value, accept, set, focus }: { value: string[]; accept?: string; set(v: unknown): void; focus: Focus }) {
   const embedded = value.filter((v) => v.startsWith('data:'));
   const typed = value.filter((v) => !v.startsWith('data:'));
   const [draft, setDraft] = useState(typed.join('\n'));
+  const [problem, setProblem] = useState<string>();
+  const picker = useRef<HTMLInputElement>(null);
+  const pick = async (files: File[]) => {
+    const read = await readDroppedFiles(files);
+    setProblem(read.errors.join('; ') || undefined);
+    if (!read.images.length) return;
+    focus.onFocus();
+    set([...embedded, ...read.images, ...typed]);
+  };
   useEffect(() => setDraft((d) => (d.split('\n').map((x) => x.trim()).filter(Boolean).join('\n') === typed.join('\n') ? d : typed.join('\n'))), [typed.join('\n')]);
   return (
     <div className="list-box">
       {embedded.length > 0 && (
         <ul className="chips">
           {embedded.map((url, i) => (
-            <li key={i} className="chip" title={url.slice(0, 40)}>
-              picture {i + 1} · {Math.round((url.length * 3) / 4 / 1024)} KB
+            <li key={i} className="chip" title={pictureName(url) ?? url.slice(0, 40)} data-testid="picture-chip">
+              {pictureName(url) ?? `picture ${i + 1}`} · {Math.round((url.length * 3) / 4 / 1024)} KB
               <button
                 type="button"
                 className="link"
-                aria-label={`remove picture ${i + 1}`}
+                aria-label={`remove ${pictureName(url) ?? `picture ${i + 1}`}`}
                 onClick={() => {
                   focus.onFocus();
                   set([...embedded.filter((_, k) => k !== i), ...typed]);
@@ -65,6 +75,27 @@ export function ListBox({ value, set, focus }: { value: string[]; set(v: unknown
             </li>
           ))}
         </ul>
+      )}
+      {accept && (
+        <>
+          <button type="button" className="mini pick" onClick={() => picker.current?.click()} data-testid="pick-files">
+            Add pictures…
+          </button>
+          <input
+            ref={picker}
+            type="file"
+            accept={accept}
+            multiple
+            hidden
+            data-testid="pick-files-input"
+            onChange={(e) => {
+              const files = [...(e.target.files ?? [])];
+              e.target.value = '';
+              if (files.length) void pick(files);
+            }}
+          />
+          {problem && <span className="field-problem">{problem}</span>}
+        </>
       )}
       <textarea
         rows={Math.min(6, Math.max(2, typed.length))}

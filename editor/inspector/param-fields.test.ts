@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { testCatalog } from '../document/testing.ts';
-import { fieldsOf, labelOf } from './param-fields.ts';
+import { applies, fieldsOf, labelOf } from './param-fields.ts';
 
 const form = (type: string) => Object.fromEntries(fieldsOf(testCatalog.get(type)!.params).fields.map((f) => [f.name, f]));
 
@@ -19,8 +19,36 @@ describe('parameter forms from zod params', () => {
     expect(form('blend').mode).toMatchObject({ control: 'choice', options: ['mix', 'add', 'multiply', 'screen', 'difference'] });
     expect(form('text-prompt').text).toMatchObject({ control: 'text', multiline: true });
     expect(form('save-image').prefix).toMatchObject({ control: 'text', multiline: false });
-    expect(form('save-image').embedGraph).toMatchObject({ control: 'switch', label: 'Embed graph', default: true });
+    expect(form('save-image').embedGraph).toMatchObject({ control: 'switch', label: 'Embed the graph', default: true });
     expect(form('image-loader').sources).toMatchObject({ control: 'list', required: true });
+  });
+
+  it('gives every field of every node a human label and a one-line help from its schema', () => {
+    for (const info of testCatalog.list)
+      for (const f of fieldsOf(info.params).fields) {
+        const schema = (info.params as { properties: Record<string, { title?: string }> }).properties[f.name];
+        expect(schema.title, `${info.type}.${f.name} has a title`).toBe(f.label);
+        expect(f.help?.length ?? 0, `${info.type}.${f.name} help`).toBeGreaterThan(10);
+        expect(f.help, `${info.type}.${f.name} help is one line`).not.toMatch(/\n/);
+      }
+    expect(form('latent-optimizer').lr.label).toBe('Learning rate');
+    expect(form('latent-optimizer').ddimSteps.label).toBe('DDIM steps');
+  });
+
+  it('hides what does not apply: η only with DDIM, prior settings only with prior images, strength only with a latent wired', () => {
+    const sampler = form('sampler');
+    expect(applies(sampler.eta.appliesWhen, { sampler: 'dpm++2m' }, new Set())).toBe(false);
+    expect(applies(sampler.eta.appliesWhen, { sampler: 'ddim' }, new Set())).toBe(true);
+    expect(applies(sampler.strength.appliesWhen, {}, new Set(['prompt']))).toBe(false);
+    expect(applies(sampler.strength.appliesWhen, {}, new Set(['latent']))).toBe(true);
+    const lora = form('lora-trainer');
+    expect(applies(lora.classPrompt.appliesWhen, { priorImages: 0 }, new Set())).toBe(false);
+    expect(applies(lora.classPrompt.appliesWhen, { priorImages: 4 }, new Set())).toBe(true);
+    // Every rule names a param the node has or a port it takes, so none hides a field for good.
+    for (const info of testCatalog.list)
+      for (const f of fieldsOf(info.params).fields)
+        for (const key of Object.keys(f.appliesWhen ?? {}))
+          expect(key.startsWith('input:') ? key.slice(6) in info.inputs : key in info.defaults, `${info.type}.${f.name} → ${key}`).toBe(true);
   });
 
   it('labels names for people', () => {

@@ -8,12 +8,17 @@ export type Field =
   | { name: string; control: 'seed'; min: number; max: number; default?: number }
   | { name: string; control: 'choice'; options: (string | number)[]; default?: string | number }
   | { name: string; control: 'text'; multiline: boolean; maxLength?: number; default?: string }
-  | { name: string; control: 'list'; default?: string[] }
+  | { name: string; control: 'list'; default?: string[]; /** File types a picker may add (the schema's `accept`). */ accept?: string }
   | { name: string; control: 'switch'; default?: boolean }
   | { name: string; control: 'json'; default?: unknown };
 
+/** When a field means something, as its schema says (`appliesWhen` in the param's `.meta()`):
+ * each key is another param, whose value must be one of a list or within a range, or
+ * `input:<port>`, which must be wired. Fields that do not apply are hidden from the form. */
+export type AppliesWhen = Record<string, readonly (string | number | boolean)[] | { min?: number; max?: number } | 'wired'>;
+
 export interface FieldSet {
-  fields: (Field & { required: boolean; label: string })[];
+  fields: (Field & { required: boolean; label: string; help?: string; appliesWhen?: AppliesWhen })[];
 }
 
 type Schema = {
@@ -26,6 +31,10 @@ type Schema = {
   maxLength?: number;
   default?: unknown;
   items?: Schema;
+  title?: string;
+  description?: string;
+  appliesWhen?: AppliesWhen;
+  accept?: string;
   properties?: Record<string, Schema>;
   required?: string[];
 };
@@ -56,7 +65,7 @@ export function fieldFor(name: string, s: Schema): Field {
     return { name, control: 'number', min, max, integer, default: d };
   }
   if (type === 'string') return { name, control: 'text', multiline: (s.maxLength ?? Infinity) > 200, maxLength: s.maxLength, default: s.default as string };
-  if (type === 'array' && s.items?.type === 'string') return { name, control: 'list', default: s.default as string[] };
+  if (type === 'array' && s.items?.type === 'string') return { name, control: 'list', default: s.default as string[], accept: s.accept };
   return { name, control: 'json', default: s.default };
 }
 
@@ -71,6 +80,27 @@ export function fieldsOf(schema: unknown): FieldSet {
   const s = (schema ?? {}) as Schema;
   const required = new Set(s.required ?? []);
   return {
-    fields: Object.entries(s.properties ?? {}).map(([name, p]) => ({ ...fieldFor(name, p), required: required.has(name), label: labelOf(name) })),
+    fields: Object.entries(s.properties ?? {}).map(([name, p]) => ({
+      ...fieldFor(name, p),
+      required: required.has(name),
+      label: p.title ?? labelOf(name),
+      help: p.description,
+      appliesWhen: p.appliesWhen,
+    })),
   };
+}
+
+/** Whether a field applies, given the node's params (defaults filled in) and its wired inputs. */
+export function applies(when: AppliesWhen | undefined, params: Record<string, unknown>, wired: ReadonlySet<string>): boolean {
+  if (!when) return true;
+  return Object.entries(when).every(([key, rule]) => {
+    if (key.startsWith('input:')) return wired.has(key.slice(6));
+    const v = params[key];
+    if (Array.isArray(rule)) return rule.includes(v as string);
+    if (typeof rule === 'object' && rule !== null) {
+      const r = rule as { min?: number; max?: number };
+      return typeof v === 'number' && (r.min === undefined || v >= r.min) && (r.max === undefined || v <= r.max);
+    }
+    return true;
+  });
 }

@@ -15,11 +15,23 @@ export function Library() {
   const addInView = (type: string) => {
     const r = document.querySelector('.canvas')?.getBoundingClientRect();
     const at = rf.screenToFlowPosition({ x: (r?.left ?? 0) + (r?.width ?? 800) / 2 - 120, y: (r?.top ?? 0) + (r?.height ?? 600) / 3 });
-    wb.actions.addNode(type, at);
+    wb.actions.addNodeNear(type, at);
   };
   return (
     <aside className="library" data-testid="library">
-      <input className="search" placeholder="Search nodes" value={query} onChange={(e) => setQuery(e.target.value)} data-testid="library-search" />
+      <input
+        className="search"
+        placeholder="Search nodes (Enter adds the first)"
+        value={query}
+        onChange={(e) => setQuery(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && hits[0]) {
+            e.preventDefault();
+            addInView(hits[0].info.type);
+          } else if (e.key === 'Escape') setQuery('');
+        }}
+        data-testid="library-search"
+      />
       {(query ? [['results', hits] as const] : byCategory).map(([category, items]) => (
         <section key={category}>
           <h3>{category}</h3>

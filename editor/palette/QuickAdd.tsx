@@ -23,7 +23,10 @@ function Palette() {
     const hit = hits[i];
     if (!hit) return;
     close();
-    wb.actions.addNode(hit.info.type, palette.flow, wire);
+    // Opened by a double-click or a dropped wire, it adds where the person pointed; opened with
+    // Tab, it adds near the middle of the view, where no other node is.
+    if (palette.free) wb.actions.addNodeNear(hit.info.type, palette.flow);
+    else wb.actions.addNode(hit.info.type, palette.flow, wire);
   };
   const onKey = (e: React.KeyboardEvent) => {
     if (e.key === 'ArrowDown') setActive((a) => Math.min(hits.length - 1, a + 1));

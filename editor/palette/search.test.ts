@@ -12,6 +12,16 @@ describe('node search', () => {
     expect(titles('text')[0]).toBe('Text Prompt');
   });
 
+  it('matches whole words: "model" finds the model nodes, not Blend ("mode") or Metrics', () => {
+    const hits = titles('model');
+    expect(hits[0]).toBe('Model Loader');
+    expect(hits).toContain('Decoder');
+    expect(hits).not.toContain('Blend');
+    expect(hits).not.toContain('Metrics');
+    expect(titles('lora')[0]).toBe('LoRA Trainer');
+    expect(titles('textual inversion')).toEqual(['Latent Optimizer']);
+  });
+
   it('lists everything for an empty query, in registry order', () => {
     expect(titles('')).toEqual(testCatalog.list.map((n) => n.title));
   });

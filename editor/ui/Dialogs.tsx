@@ -36,6 +36,7 @@ function Examples() {
       <div className="gallery">
         {examples.map((e) => (
           <button key={e.id} className="card" onClick={() => wb.actions.open(e.doc, `Open ${e.title}`)} data-testid={`example-${e.id}`}>
+            {e.thumbnail && <img src={e.thumbnail} alt="" width={96} height={96} data-testid="example-thumbnail" />}
             <strong>{e.title}</strong>
             <span>{e.description}</span>
             <small>{e.doc.nodes.length} nodes</small>

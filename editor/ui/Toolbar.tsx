@@ -1,5 +1,7 @@
 // The top bar: file commands, undo/redo, run controls with the run's summary, view toggles.
 import { formatMs } from '../canvas/ProgressBar.tsx';
+import { runSummary, type ExecState } from '../exec/exec-state.ts';
+import { contentKeys } from '../exec/stale.ts';
 import { useDoc, useExec, useUi, useWorkbench } from '../workbench.ts';
 
 export function Toolbar({ openFile }: { openFile(): void }) {
@@ -9,9 +11,12 @@ export function Toolbar({ openFile }: { openFile(): void }) {
   const canRedo = useDoc((s) => s.history.future.length > 0);
   const title = useDoc((s) => s.doc.title);
   const running = useExec((s) => s.running);
-  const stats = useExec((s) => s.stats);
   const ms = useExec((s) => s.ms);
   const outcome = useExec((s) => s.outcome);
+  const summary = useExec((s) => (s.stats ? summaryText(s) : undefined));
+  const runKeys = useExec((s) => s.runKeys);
+  // The summary is about the graph as it was run; once that has changed, it says so.
+  const changed = useDoc((s) => !running && Object.entries(runKeys).some(([id, k]) => contentKeys(s.doc, wb.registry).get(id) !== k));
   const overlay = useUi((s) => s.overlay);
   const snap = useUi((s) => s.snap);
   return (
@@ -33,8 +38,8 @@ export function Toolbar({ openFile }: { openFile(): void }) {
       <nav className="group run">
         <button className="primary" onClick={() => wb.runs.run()} title="Run (Ctrl+Enter)" data-testid="run">▶ Run</button>
         <button onClick={wb.runs.stop} disabled={!running} title="Stop (Ctrl+.)" data-testid="stop">■ Stop</button>
-        <span className="run-status" data-testid="run-status" data-outcome={running ? 'running' : (outcome ?? 'idle')}>
-          {running ? 'running…' : stats ? `${outcome === 'cancelled' ? 'stopped' : 'done'}: ${stats.ran} ran, ${stats.cached} cached${stats.failed ? `, ${stats.failed} failed` : ''} · ${formatMs(ms ?? 0)}` : outcome === 'invalid' ? 'graph has problems' : ''}
+        <span className={`run-status${changed ? ' stale' : ''}`} data-testid="run-status" data-outcome={running ? 'running' : (outcome ?? 'idle')}>
+          {running ? 'running…' : summary ? `${outcome === 'cancelled' ? 'stopped' : 'done'}: ${summary} · ${formatMs(ms ?? 0)}${changed ? ' · graph changed since' : ''}` : outcome === 'invalid' ? 'graph has problems' : ''}
         </span>
       </nav>
       <nav className="group right">
@@ -49,4 +54,10 @@ export function Toolbar({ openFile }: { openFile(): void }) {
       </nav>
     </header>
   );
+}
+
+/** "3 ran, 2 cached, 1 failed, 4 not run": counted from the nodes, so a stop is not failures. */
+function summaryText(s: ExecState) {
+  const n = runSummary(s);
+  return [`${n.ran} ran`, `${n.cached} cached`, n.failed && `${n.failed} failed`, n.stopped && `${n.stopped} not run`].filter(Boolean).join(', ');
 }

@@ -20,6 +20,8 @@ export interface PaletteState {
   screen: { x: number; y: number };
   flow: { x: number; y: number };
   wire?: PendingWire;
+  /** Opened from the keyboard: no place was pointed at, so the node goes where there is room. */
+  free?: boolean;
 }
 
 export interface Toast {
@@ -30,10 +32,17 @@ export interface Toast {
 
 export type Dialog = 'about' | 'examples' | 'shortcuts';
 
+/** The result viewer: one output of one node, shown large. */
+export interface ViewerState {
+  nodeId: string;
+  port: string;
+}
+
 export interface UiState {
   selection: Selection;
   palette?: PaletteState;
   dialog?: Dialog;
+  viewer?: ViewerState;
   overlay: boolean;
   snap: boolean;
   panel: 'inspector' | 'method';

@@ -12,7 +12,7 @@ export function useShortcuts(wb: Workbench, openFile: () => void) {
     const center = () => {
       const r = document.querySelector('.canvas')?.getBoundingClientRect();
       const screen = { x: (r?.left ?? 0) + (r?.width ?? 800) / 2 - 160, y: (r?.top ?? 0) + 80 };
-      return { screen, flow: rf.screenToFlowPosition(screen) };
+      return { screen, flow: rf.screenToFlowPosition(screen), free: true };
     };
     const run: Record<Command, () => void> = {
       undo: wb.actions.undo,
@@ -37,7 +37,7 @@ export function useShortcuts(wb: Workbench, openFile: () => void) {
       overlay: () => wb.ui.setState((s) => ({ overlay: !s.overlay })),
       escape: () => {
         const s = wb.ui.getState();
-        if (s.dialog || s.palette) wb.ui.setState({ dialog: undefined, palette: undefined });
+        if (s.dialog || s.palette || s.viewer) wb.ui.setState({ dialog: undefined, palette: undefined, viewer: undefined });
         else wb.ui.setState({ selection: noSelection });
       },
     };
@@ -47,7 +47,7 @@ export function useShortcuts(wb: Workbench, openFile: () => void) {
       // With a dialog or the palette open, only Escape (and the palette's own keys) apply.
       const s = wb.ui.getState();
       const command = commandFor(e, inField);
-      if (!command || ((s.dialog || s.palette) && command !== 'escape')) return;
+      if (!command || ((s.dialog || s.palette || s.viewer) && command !== 'escape')) return;
       e.preventDefault();
       run[command]();
     };

@@ -148,14 +148,18 @@ describe.skipIf(skip).sequential('editor in Chromium', () => {
     await expect.poll(() => node(page, 'preview-1').getByTestId('result-image').count()).toBe(1);
     await screenshot(page, '11-run-to');
 
-    // Stop: a new seed makes the long node run again; stopping it leaves it cancelled.
+    // Stop: a new seed makes the long node run again; stopping it leaves it stopped, not failed.
     await node(page, 'seed-noise-1').locator('header').click();
     await page.getByTestId('field-seed').locator('input.number').fill('99');
     await page.keyboard.press('Control+Enter');
     await node(page, 'seed-noise-1').getByTestId('progress').waitFor({ timeout: 30_000 });
     await page.getByTestId('stop').click();
     await page.locator('[data-testid="run-status"][data-outcome="cancelled"]').waitFor({ timeout: 30_000 });
-    await expect(node(page, 'seed-noise-1').getByTestId('node-error').innerText()).resolves.toBe('cancelled');
+    // The node cut short says so (the noise itself may just have finished before the stop).
+    const after = await statuses(page, ['seed-noise-1', 'preview-1']);
+    expect(Object.values(after)).toContain('stopped');
+    expect(Object.values(after)).not.toContain('error');
+    await expect(page.getByTestId('node-stopped').first().innerText()).resolves.toMatch(/^Stopped before it finished/);
   });
 
   it('restores the graph from the autosave after a reload', async () => {
@@ -191,7 +195,7 @@ describe.skipIf(skip).sequential('editor in Chromium', () => {
     await dropFiles(page, [{ name: 'cat.png', mime: 'image/png', bytes: cat }], { x: pane.x + 200, y: pane.y + 200 });
     await expect.poll(() => page.locator('[data-type="image-loader"]').count()).toBe(2);
     await page.locator('[data-type="image-loader"]').last().locator('header').click();
-    await expect(page.getByTestId('field-sources').innerText()).resolves.toMatch(/picture 1 · \d+ KB/);
+    await expect(page.getByTestId('field-sources').innerText()).resolves.toMatch(/cat\.png · \d+ KB/);
     await screenshot(page, '14-image-dropped');
   });
 
