@@ -5,7 +5,7 @@
 // trains against it.
 import { AdamW, i64, Rng, type Tensor, Trainer, warmupCosine } from '../../ml/index.ts';
 import { nodeBackend } from '../../ml/session/node.ts';
-import { type EmojiItem, STYLES } from '../data/catalog.ts';
+import { type EmojiItem, CORE_STYLES } from '../data/catalog.ts';
 import { loadEmojiDataset } from '../data/emoji.ts';
 import { IMAGE_SIZE, loadPixels, pixelBatch, type PixelStore } from '../data/pixels.ts';
 import { clipArchitecture } from '../evaluator/architecture.ts';
@@ -78,7 +78,7 @@ export const train: TrainFn = async (opts) => {
   const store = await loadPixels(items);
   const ids = items.map((it) => tokenizer.encode(it.caption).ids);
   const batches = new ConceptBatches(items, batch, seed);
-  const set = retrievalSet(items, STYLES, Math.min(200, batches.groups.length));
+  const set = retrievalSet(items, CORE_STYLES, Math.min(200, batches.groups.length));
 
   const { graph, params } = buildTrainingGraph(config, batch, seed);
   const optimizer = new AdamW({ lr, weightDecay: settings.weightDecay });
