@@ -1,14 +1,14 @@
 // The emoji dataset in Node: reads the data packages (models/data/packages, installed by
 // `npm run data:install`), builds the catalog of every style and applies the frozen hold-out split
 // (holdout.json beside this file). Pixels are loaded by pixels.ts.
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { cacheRoot } from './cache.ts';
 import { catalogItems, type EmojiItem, type EmojiRecord, emojiRecordSchema, type EmojiStyle, STYLE_SOURCE, STYLES } from './catalog.ts';
 import { dataPackageDir, dataPackageVersion } from './data-packages.ts';
-import { charsSchema, type IconSet, iconSequences, iconSetSchema } from './iconify.ts';
+import { charsSchema, iconNames, type IconNames, iconNamesSchema, type IconSet, iconSequences, iconSetSchema } from './iconify.ts';
 import { type Holdout, holdoutSchema } from './split.ts';
 
 export type Split = 'train' | 'holdout' | 'all';
@@ -67,6 +67,20 @@ export function iconSet(style: EmojiStyle): IconSet {
   return iconSetSchema.parse(readJson(join(packageDir(style), 'icons.json')));
 }
 
+/**
+ * The icon and alias names of an SVG style. Kept in the cache beside its PNGs: the names are all
+ * the catalog needs, and reading Fluent's 100 MB icons.json for them takes seconds.
+ */
+function styleIconNames(style: EmojiStyle): IconNames {
+  const file = `${rasterDir(style)}.names.json`;
+  if (existsSync(file)) return iconNamesSchema.parse(readJson(file));
+  const names = iconNames(iconSet(style));
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(`${file}.tmp`, JSON.stringify(names));
+  renameSync(`${file}.tmp`, file);
+  return names;
+}
+
 const itemsCache = new Map<EmojiStyle, EmojiItem[]>();
 
 /** Every image of one style, held-out concepts included, in emoji.json sort order. */
@@ -79,7 +93,7 @@ export function styleItems(style: EmojiStyle): EmojiItem[] {
     const chars = charsSchema.parse(readJson(join(packageDir(style), 'chars.json')));
     const cldr = charsSchema.parse(readJson(join(dataPackageDir(CLDR_DICTIONARY), 'chars.json')));
     const records = emojiRecords(style);
-    items = catalogItems(records, style, iconSequences(iconSet(style), records, { chars, cldr }));
+    items = catalogItems(records, style, iconSequences(styleIconNames(style), records, { chars, cldr }));
   }
   itemsCache.set(style, items);
   return items;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EmojiRecord } from './catalog.ts';
-import { type IconSet, iconSequences } from './iconify.ts';
+import { iconNames, iconSequences } from './iconify.ts';
 
 const rec = (unified: string, name: string, shortNames: string[], tones: string[] = []): EmojiRecord => ({
   name, unified, image: '', short_name: shortNames[0], short_names: shortNames, category: 'c', subcategory: 's', sort_order: 0,
@@ -13,11 +13,12 @@ const records = [
   rec('1F170-FE0F', 'NEGATIVE SQUARED LATIN CAPITAL LETTER A', ['a']),
 ];
 const cldr = { '1f44d': 'thumbs-up', '1f44d-1f3ff': 'thumbs-up-dark', '2666': 'diamond-suit', '1f170': 'a-button-blood-type' };
-const set = (names: string[], aliases: Record<string, string> = {}): IconSet => ({
-  prefix: 'test',
-  icons: Object.fromEntries(names.map((n) => [n, { body: '<path/>' }])),
-  aliases: Object.fromEntries(Object.entries(aliases).map(([a, parent]) => [a, { parent }])),
-});
+const set = (names: string[], aliases: Record<string, string> = {}) =>
+  iconNames({
+    prefix: 'test',
+    icons: Object.fromEntries(names.map((n) => [n, { body: '<path/>' }])),
+    aliases: Object.fromEntries(Object.entries(aliases).map(([a, parent]) => [a, { parent }])),
+  });
 
 describe('iconify names to code sequences', () => {
   it('trusts a set\'s own chars first', () => {

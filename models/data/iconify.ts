@@ -16,6 +16,11 @@ export const iconSetSchema = z.looseObject({
   height: z.number().optional(),
 });
 export type IconSet = z.infer<typeof iconSetSchema>;
+
+/** The names a set has: its icons and its aliases (other names of an icon, possibly flipped). */
+export const iconNamesSchema = z.object({ icons: z.array(z.string()), aliases: z.array(z.string()) });
+export type IconNames = z.infer<typeof iconNamesSchema>;
+export const iconNames = (set: IconSet): IconNames => ({ icons: Object.keys(set.icons).sort(), aliases: Object.keys(set.aliases ?? {}).sort() });
 /** chars.json: code sequence (lower-case hex, '-'-joined) → icon name. */
 export const charsSchema = z.record(z.string(), z.string());
 
@@ -35,14 +40,14 @@ export interface NameSources {
 }
 
 /**
- * sequenceKey → icon name for every icon of `set` that draws one of `records`' emoji (base or
+ * sequenceKey → icon name for every icon of a set (`names`) that draws one of `records`' emoji (base or
  * skin-tone variant). A name is matched, in this order, through the set's own chars, the CLDR name,
  * the Unicode name and emoji.json's short names (each as a hyphenated slug), a tone variant as
  * "<base>-<tone>[-skin-tone]"; failing all of those, the same names with every separator removed
  * (Firefox OS style), where a squashed name two sequences share is left unmatched rather than guessed.
  * Icons that match nothing (logos, non-emoji glyphs) are left out.
  */
-export function iconSequences(set: IconSet, records: readonly EmojiRecord[], src: NameSources): Map<string, string> {
+export function iconSequences(names: IconNames, records: readonly EmojiRecord[], src: NameSources): Map<string, string> {
   const known = new Set<string>();
   const byName = new Map<string, string>();
   const add = (name: string, key: string) => {
@@ -80,8 +85,7 @@ export function iconSequences(set: IconSet, records: readonly EmojiRecord[], src
 
   const out = new Map<string, string>();
   // Icons before aliases, each in name order: a sequence drawn twice takes its first real icon.
-  const names = [...Object.keys(set.icons).sort(), ...Object.keys(set.aliases ?? {}).sort()];
-  for (const name of names) {
+  for (const name of [...names.icons, ...names.aliases]) {
     const key = byName.get(name) ?? byCompact.get(compact(name)) ?? undefined;
     if (key && known.has(key) && !out.has(key)) out.set(key, name);
   }
