@@ -18,7 +18,7 @@ interface StyleCredit {
   /** The set's own name, as its authors call it. */
   title: string;
   author: string;
-  /** SPDX id, as the npm package's own files state it. */
+  /** SPDX id of the images' licence, as the set's own licence files state it. */
   license: string;
   url: string;
   /** The npm package the images come from. */
@@ -48,9 +48,11 @@ export const STYLE_SOURCE: Record<EmojiStyle, StyleSource> = {
     kind: 'iconify', pkg: '@iconify-json/fluent-emoji-flat', title: 'Fluent Emoji Flat',
     author: 'Microsoft Corporation', license: 'MIT', url: 'https://github.com/microsoft/fluentui-emoji',
   },
+  // The npm package labels the set Apache-2.0, the licence of the project's code; the project's
+  // LICENSE.md (which the package's info.json links) puts the visual design under CC BY 4.0.
   firefox: {
     kind: 'iconify', pkg: '@iconify-json/fxemoji', title: 'Firefox OS Emoji',
-    author: 'Mozilla', license: 'Apache-2.0', url: 'https://github.com/mozilla/fxemoji',
+    author: 'Mozilla Foundation', license: 'CC-BY-4.0', url: 'https://github.com/mozilla/fxemoji',
   },
   'noto-v1': {
     kind: 'iconify', pkg: '@iconify-json/noto-v1', title: 'Noto Emoji (v1)',
