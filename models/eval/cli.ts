@@ -8,6 +8,7 @@ import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { MissingDataError } from '../data/data-packages.ts';
 import { EMOJI_PACK_DIR } from '../pack/write.ts';
 import { type EvalFn, evalOptionsSchema, type EvalResult, evalResultSchema } from './options.ts';
 
@@ -103,4 +104,11 @@ async function main() {
   console.log(json ? JSON.stringify(results, null, 2) : formatTable(results));
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  // Without the training data installed, say how to install it rather than print a stack trace.
+  await main().catch((e: unknown) => {
+    if (!(e instanceof MissingDataError)) throw e;
+    console.error(e.message);
+    process.exit(1);
+  });
+}
