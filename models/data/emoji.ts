@@ -33,8 +33,14 @@ export const packageDir = (style: EmojiStyle) => dataPackageDir(STYLE_SOURCE[sty
 /** Version of a style's package. */
 export const styleVersion = (style: EmojiStyle) => dataPackageVersion(STYLE_SOURCE[style].pkg);
 
+/**
+ * What a style's images are derived from, for cache names: the package version, and for an SVG
+ * style the rasterization too (so a change of either rebuilds what was cached from them).
+ */
+export const styleSourceTag = (style: EmojiStyle) => (STYLE_SOURCE[style].kind === 'png' ? styleVersion(style) : `${styleVersion(style)}-${RASTER_FORMAT}`);
+
 /** Folder of an SVG style's rasterized 64×64 PNGs (rasterize.ts fills it). */
-export const rasterDir = (style: EmojiStyle) => join(cacheRoot(), 'emoji-raster', `${style}-${styleVersion(style)}-${RASTER_FORMAT}`);
+export const rasterDir = (style: EmojiStyle) => join(cacheRoot(), 'emoji-raster', `${style}-${styleSourceTag(style)}`);
 
 /**
  * Absolute path of an item's 64×64 PNG: in its package for a PNG style; in the raster cache for an

@@ -9,7 +9,7 @@ import sharp from 'sharp';
 import { f32, type Tensor } from '../../ml/index.ts';
 import { cacheRoot } from './cache.ts';
 import type { EmojiItem, EmojiStyle } from './catalog.ts';
-import { imagePath, styleItems, styleVersion } from './emoji.ts';
+import { imagePath, styleItems, styleSourceTag } from './emoji.ts';
 import { rasterizeItems } from './rasterize.ts';
 
 export { cacheRoot };
@@ -64,7 +64,7 @@ async function decodeItems(style: EmojiStyle, items: readonly EmojiItem[], opts:
 }
 
 const stemOf = (style: EmojiStyle, opts: PixelOptions) =>
-  join(opts.cacheDir ?? join(cacheRoot(), 'emoji-pixels'), `${style}-${styleVersion(style)}-${CACHE_FORMAT}`);
+  join(opts.cacheDir ?? join(cacheRoot(), 'emoji-pixels'), `${style}-${styleSourceTag(style)}-${CACHE_FORMAT}`);
 
 // A request for at most this many images of a style whose block is not cached decodes just those
 // (a smoke run or a test on a fresh machine need not rasterize and decode thousands of images).

@@ -1,7 +1,8 @@
 // SVG emoji styles become 64×64 PNGs once, in the cache (emoji.ts rasterDir), so that training and
 // evaluation read them exactly as they read the emoji-datasource PNGs (pixels.ts decodeEmoji:
 // composited on white there). Each SVG is drawn by sharp (librsvg) at 256 px and downsampled with
-// Lanczos to 64 px (the dataset's size), as the PNG sets were drawn large and downsampled; transparency is kept.
+// Lanczos to the dataset's 64 px, as the PNG sets were drawn large and downsampled; transparency
+// is kept.
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { type EmojiItem, type EmojiStyle, STYLE_SOURCE } from './catalog.ts';
