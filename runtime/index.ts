@@ -24,6 +24,7 @@ export {
 export { noPlatform, type Platform, type RgbaImage } from './platform.ts';
 export { withinBudget, type ByteEstimate } from './budget.ts';
 export { checkImageSize, imageSize, shrunkSize, type ImageSize } from './image-size.ts';
+export { seriesSummary, smoothingSpan, smoothSeries } from './series.ts';
 export {
   declareNode,
   defaultParams,

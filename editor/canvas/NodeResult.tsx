@@ -50,7 +50,7 @@ function One({ p, width, pack, onExport, onOpen }: { p: Preview; width: number; 
       );
     }
     case 'series':
-      return <Sparkline values={p.values} width={width} />;
+      return <Sparkline values={p.values} stochastic={p.stochastic} width={width} />;
     case 'metrics':
       return <MetricsTable values={p.values} pack={pack} />;
     case 'files':

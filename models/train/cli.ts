@@ -7,6 +7,7 @@ import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { MissingDataError } from '../data/data-packages.ts';
 import { cacheRoot } from '../data/pixels.ts';
 import { EMOJI_PACK_DIR } from '../pack/write.ts';
 import { formatDuration } from './progress.ts';
@@ -90,4 +91,11 @@ async function main() {
   );
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  // Without the training data installed, say how to install it rather than print a stack trace.
+  await main().catch((e: unknown) => {
+    if (!(e instanceof MissingDataError)) throw e;
+    console.error(e.message);
+    process.exit(1);
+  });
+}
