@@ -11,6 +11,7 @@ import { MAX_GRAPH_BYTES, parseGraphText } from '../document/parse.ts';
 import type { Executor } from '../executor.ts';
 import { inProcessExecutor } from '../in-process.ts';
 import { fileStore } from '../node/file-store.ts';
+import { queueRuntimeParts } from '../queue/host.ts';
 import { nodePlatform } from '../node/platform.ts';
 import { createRuntime } from '../scheduler.ts';
 import { validateGraph } from '../validate.ts';
@@ -64,15 +65,18 @@ export async function runGraphCli(argv: readonly string[], io: CliIo): Promise<n
   if (errors.length) return invalid(errors);
 
   const baseDir = dirname(path);
+  // With --queue the workers' shared store is the persistent cache; there is no local one.
+  const queued = args.queue ? queueRuntimeParts({ redisUrl: args.queue, storeDir: resolve(io.cwd, args.store!), nodeTimeoutMs: args.nodeTimeoutMs }) : undefined;
   const executor: Executor =
-    args.workers === 0 ? inProcessExecutor(registry, nodePlatform(baseDir)) : nodeWorkerPool({ size: args.workers, baseDir });
+    queued?.executor ?? (args.workers === 0 ? inProcessExecutor(registry, nodePlatform(baseDir)) : nodeWorkerPool({ size: args.workers, baseDir }));
   const titles = new Map(doc.nodes.map((n) => [n.id, `${n.id} (${registry.get(n.type)?.title ?? n.type})`]));
   const report = args.json ? (e: Parameters<typeof eventJson>[0]) => io.stdout(`${eventJson(e)}\n`) : textReporter(io.stdout, io.tty, (id) => titles.get(id) ?? id);
   try {
     const runtime = createRuntime({
       registry,
       executor,
-      persistent: args.cache === null ? undefined : fileStore(resolve(io.cwd, args.cache)),
+      persistent: queued?.persistent ?? (args.cache === null ? undefined : fileStore(resolve(io.cwd, args.cache))),
+      persistAll: queued !== undefined,
     });
     const result = await runtime.run(doc, { onEvent: report }).done;
     const outDir = resolve(io.cwd, args.out);
