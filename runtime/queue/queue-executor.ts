@@ -65,7 +65,8 @@ interface Pending {
 export function queueExecutor(options: QueueExecutorOptions): QueueExecutor {
   const { store } = options;
   const queueName = options.queueName ?? QUEUE_NAME;
-  const connection = { url: options.redisUrl };
+  // Commands wait for Redis to come back rather than fail: a restart must not fail a run.
+  const connection = { url: options.redisUrl, maxRetriesPerRequest: null };
   const instance = randomBytes(4).toString('hex');
   const jobOptions: JobsOptions = {
     attempts: options.attempts ?? 4,
@@ -196,7 +197,8 @@ export function queueExecutor(options: QueueExecutorOptions): QueueExecutor {
       pending.set(jobId, entry);
       hooks.signal.addEventListener('abort', onAbort, { once: true });
       stats.sent++;
-      queue.add(job.nodeType, data, { ...jobOptions, jobId }).catch((e: Error) => entry.settle(new JobError(`cannot queue ${job.nodeId}: ${e.message}`, 'crashed')));
+      // If Redis is away the add fails; the job is then missing and poll() adds it again.
+      queue.add(job.nodeType, data, { ...jobOptions, jobId }).catch(() => {});
     });
     if (result.reused) stats.reused++;
     const bytes = await store.get(result.object);

@@ -77,6 +77,8 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
     }
     const document = data.document ? ((await load(data.document, 'document')) as GraphDoc) : undefined;
 
+    // A cancel may have come while the inputs were loading.
+    if (signal?.aborted) throw new UnrecoverableError('cancelled');
     const ctrl = new AbortController();
     const onCancel = () => ctrl.abort();
     signal?.addEventListener('abort', onCancel, { once: true });
@@ -130,6 +132,8 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
   const worker = new Worker(queueName, processJob, {
     connection,
     concurrency: options.concurrency,
+    // Recorded on each job it takes (processedBy), so an operator can tell who ran what.
+    name: id,
     lockDuration: lockMs,
     stalledInterval: Math.max(500, Math.round(lockMs / 2)),
     // A job whose worker died is taken up again this many times before it fails.

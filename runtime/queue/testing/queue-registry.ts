@@ -33,10 +33,11 @@ export const registry = createRegistry([
         progress(i, steps);
         await new Promise((r) => setTimeout(r, params.ms / steps));
       }
-      const base = Number(inputs.image?.tensor.data[0] ?? 0);
-      const v = mix(params.value * 1000 + base * 1e6);
+      const v = mix(params.value * 1000 + Number(inputs.image?.tensor.data[0] ?? 0) * 1e6);
+      // Same shape as the input (so it blends with it), values shifted by v.
+      const t = inputs.image?.tensor ?? f32([1, 3, 2, 2], new Array(12).fill(0));
       return {
-        image: { kind: 'image', tensor: f32([1, 3, 2, 2], new Array(12).fill(v)) },
+        image: { kind: 'image', tensor: f32([...t.shape], Array.from(t.data as Float32Array, (x) => (x + v) % 1)) },
         metrics: { kind: 'metrics', values: { value: params.value, score: v } },
       };
     },
@@ -73,17 +74,19 @@ export const registry = createRegistry([
     params: z.object({ n: z.number().default(0) }),
     run: async ({ params }) => ({ value: { kind: 'scalar', value: params.n } }),
   }),
-  // Always throws: an error in the graph, which no retry can fix.
+  // With `fail` set it always throws: an error in the graph, which no retry can fix. Without,
+  // it passes its image through.
   defineNode({
     type: 'test/fail',
     version: 1,
-    title: 'Always fails',
+    title: 'Fails',
     category: 'test',
-    inputs: { image: port.image().optional() },
+    inputs: { image: port.image() },
     outputs: { image: port.image() },
-    params: z.object({ n: z.number().default(0) }),
-    run: async () => {
-      throw new Error('this node always fails');
+    params: z.object({ fail: z.boolean().default(true) }),
+    run: async ({ inputs, params }) => {
+      if (params.fail) throw new Error('this node always fails');
+      return { image: inputs.image };
     },
   }),
 ]);
