@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { graph } from '../testing/fixtures.ts';
+import type { NodeOutputs } from '../values.ts';
 import { metricsOf, toCsv } from './csv.ts';
 import { applyVariant, BatchError, expandVariants, isGlob, parseAxisSpec, parseValueList, type Axis } from './variants.ts';
 
@@ -52,7 +53,7 @@ describe('batch values', () => {
 describe('batch CSV', () => {
   it('has a column per parameter, then every metric and scalar, quoted where needed', () => {
     const metrics = metricsOf(
-      new Map([
+      new Map<string, NodeOutputs>([
         ['m', { scores: { kind: 'metrics', values: { clip: 0.5, dino: 0.25 } } }],
         ['s', { value: { kind: 'scalar', value: 3 } }],
       ]),
