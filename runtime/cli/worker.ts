@@ -16,6 +16,12 @@ else {
     stopping = true;
     io.stdout('stopping after the running jobs (again to stop now)\n');
     void started.close().then(() => process.exit(0));
+    // Closing talks to Redis; if it is gone, do not hang (the running jobs' locks expire and
+    // other workers take them up).
+    setTimeout(() => {
+      io.stderr('could not close cleanly in 30 s (is Redis reachable?); exiting\n');
+      process.exit(1);
+    }, 30_000).unref();
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

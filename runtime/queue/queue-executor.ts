@@ -123,7 +123,11 @@ export function queueExecutor(options: QueueExecutorOptions): QueueExecutor {
           continue;
         }
         const state = await job.getState();
-        if (state === 'completed') onResult(p.jobId, job.returnvalue);
+        if (state === 'completed') {
+          // Read again: the job may have completed after the first read, without its result.
+          const fresh = await queue.getJob(p.jobId);
+          if (fresh?.returnvalue != null) onResult(p.jobId, fresh.returnvalue);
+        }
         else if (state === 'failed') p.settle(new JobError(job.failedReason || 'failed', 'threw'));
       }
     } catch {
