@@ -24,6 +24,8 @@ export interface CliIo {
   stderr(s: string): void;
   tty: boolean;
   cwd: string;
+  /** Aborting it cancels the run (the entry point wires Ctrl-C to it). */
+  signal?: AbortSignal;
 }
 
 export async function runGraphCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -78,7 +80,12 @@ export async function runGraphCli(argv: readonly string[], io: CliIo): Promise<n
       persistent: queued?.persistent ?? (args.cache === null ? undefined : fileStore(resolve(io.cwd, args.cache))),
       persistAll: queued !== undefined,
     });
-    const result = await runtime.run(doc, { onEvent: report }).done;
+    const handle = runtime.run(doc, { onEvent: report });
+    const cancel = () => handle.cancel();
+    if (io.signal?.aborted) cancel();
+    io.signal?.addEventListener('abort', cancel, { once: true });
+    const result = await handle.done;
+    io.signal?.removeEventListener('abort', cancel);
     const outDir = resolve(io.cwd, args.out);
     const files = plannedFiles(result.outputs);
     if (files.length) await mkdir(outDir, { recursive: true });

@@ -216,6 +216,19 @@ describe.skipIf(!available && !process.env.CI)('queue on Redis with worker proce
     for (const j of failed) expect(j.attemptsMade).toBe(1);
   });
 
+  it('a crash that may pass is retried with back-off, and the run completes', async () => {
+    const p = parts();
+    const doc = graph([['flaky', 'test/flaky', { marker: join(dir, 'flaky-marker') }]], []);
+    const result = await runtimeOn(p).run(doc).done;
+    await p.executor.dispose();
+    expect([...result.nodeErrors]).toEqual([]);
+    expect(result.outputs.get('flaky')?.value).toEqual({ kind: 'scalar', value: 1 });
+    const queue = new Queue(QUEUE_NAME, { connection: { url: redis.url } });
+    const job = (await queue.getCompleted()).find((j) => j.data.nodeType === 'test/flaky');
+    await queue.close();
+    expect(job?.attemptsMade).toBe(2);
+  });
+
   it('a node over its time limit fails without retry; a cancelled run stops its job on the worker', async () => {
     const p = queueRuntimeParts({ redisUrl: redis.url, storeDir, pollMs: 300, nodeTimeoutMs: 400 });
     const timed = await runtimeOn(p).run(chain(5000, 31)).done;

@@ -1,5 +1,6 @@
 // The app's nodes plus a few with known cost and known failure, for the queue's tests and its
 // benchmark. Loaded into worker processes with `--registry`; never part of the app's registry.
+import { existsSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { f32 } from '../../../ml/tensor.ts';
 import { registry as app } from '../../../nodes/registry.ts';
@@ -73,6 +74,24 @@ export const registry = createRegistry([
     outputs: { value: port.scalar() },
     params: z.object({ n: z.number().default(0) }),
     run: async ({ params }) => ({ value: { kind: 'scalar', value: params.n } }),
+  }),
+  // Kills its worker thread the first time (a crash, which may pass on another try), then works:
+  // whether it ran before is a file, since the retry may run in another process.
+  defineNode({
+    type: 'test/flaky',
+    version: 1,
+    title: 'Flaky',
+    category: 'test',
+    inputs: {},
+    outputs: { value: port.scalar() },
+    params: z.object({ marker: z.string() }),
+    async run({ params }) {
+      if (!existsSync(params.marker)) {
+        writeFileSync(params.marker, 'crashed once');
+        process.exit(7);
+      }
+      return { value: { kind: 'scalar', value: 1 } };
+    },
   }),
   // With `fail` set it always throws: an error in the graph, which no retry can fix. Without,
   // it passes its image through.
