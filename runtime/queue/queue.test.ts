@@ -1,7 +1,7 @@
 // The queue against a real Redis (Debian's redis-server, started here on a free port with an
 // append-only file) and real worker processes: same bytes as a local run, nothing lost when a
 // worker or Redis is killed with SIGKILL, corrupt objects recomputed, failures kept to their graph.
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
@@ -77,6 +77,7 @@ describe.skipIf(!available && !process.env.CI)('queue on Redis with worker proce
   afterAll(async () => {
     await Promise.all(workers.map((w) => w.kill()));
     await redis?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('a graph run through the queue writes byte-identical outputs to a local run', async () => {

@@ -71,11 +71,10 @@ export function sharedStore(dir: string): SharedStore {
     } finally {
       await file.close();
     }
+    // The folder is not synced after the rename: a rename lost to a power cut leaves a manifest
+    // naming a missing object (read as not committed) or no manifest, and either way the node is
+    // simply computed again. Syncing it would double the cost of every job.
     await rename(tmp, path);
-    // The rename itself must survive a crash of this machine before the manifest points at it.
-    const d = await open(folder, 'r');
-    await d.sync().catch(() => {}); // some shared file systems cannot sync a folder
-    await d.close();
   }
 
   const exists = (path: string) =>
