@@ -57,8 +57,10 @@ export interface QueueExecutor extends Executor {
 interface Pending {
   jobId: string;
   data: NodeJob;
-  hooks: JobHooks;
+  /** Everyone waiting for this job: two nodes with one cache key in one run share it. */
+  watchers: Set<JobHooks>;
   started: boolean;
+  result: Promise<NodeResult>;
   settle(result: NodeResult | JobError): void;
 }
 
@@ -98,12 +100,12 @@ export function queueExecutor(options: QueueExecutorOptions): QueueExecutor {
     const p = pending.get(jobId);
     if (p && !p.started) {
       p.started = true;
-      p.hooks.onStart();
+      for (const w of p.watchers) w.onStart();
     }
   });
   events.on('progress', ({ jobId, data }) => {
     const d = data as { value?: unknown; max?: unknown };
-    if (typeof d?.value === 'number' && typeof d.max === 'number') pending.get(jobId)?.hooks.onProgress(d.value, d.max);
+    if (typeof d?.value === 'number' && typeof d.max === 'number') for (const w of pending.get(jobId)?.watchers ?? []) w.onProgress(d.value, d.max);
   });
   events.on('completed', ({ jobId, returnvalue }) => onResult(jobId, returnvalue));
   events.on('failed', ({ jobId, failedReason }) => pending.get(jobId)?.settle(new JobError(failedReason, 'threw')));
@@ -178,31 +180,50 @@ export function queueExecutor(options: QueueExecutorOptions): QueueExecutor {
     const jobId = jobIdOf(`${instance}-${job.runId ?? 'run'}`, key ?? `node-${job.nodeId}`);
     if (hooks.signal.aborted) throw new JobError('cancelled', 'cancelled');
 
-    const result = await new Promise<NodeResult>((resolve, reject) => {
-      const onAbort = () => {
-        entry.settle(new JobError('cancelled', 'cancelled'));
-        // Waiting jobs are removed; a running one is stopped by its worker.
-        void queue.remove(jobId).catch(() => {});
-        void producer.publishEvent({ eventName: CANCEL_EVENT, jobId }).catch(() => {});
-      };
-      const entry: Pending = {
+    let entry = pending.get(jobId);
+    if (!entry) {
+      let resolve!: (r: NodeResult) => void;
+      let reject!: (e: JobError) => void;
+      const result = new Promise<NodeResult>((res, rej) => ((resolve = res), (reject = rej)));
+      result.catch(() => {}); // its watchers may all have gone
+      const made: Pending = {
         jobId,
         data,
-        hooks,
+        watchers: new Set(),
         started: false,
+        result,
         settle(r) {
-          if (pending.get(jobId) !== entry) return;
+          if (pending.get(jobId) !== made) return;
           pending.delete(jobId);
-          hooks.signal.removeEventListener('abort', onAbort);
           if (r instanceof JobError) reject(r);
           else resolve(r);
         },
       };
-      pending.set(jobId, entry);
-      hooks.signal.addEventListener('abort', onAbort, { once: true });
+      entry = made;
+      pending.set(jobId, made);
       stats.sent++;
       // If Redis is away the add fails; the job is then missing and poll() adds it again.
       queue.add(job.nodeType, data, { ...jobOptions, jobId }).catch(() => {});
+    } else if (entry.started) hooks.onStart();
+    const shared = entry;
+    shared.watchers.add(hooks);
+    const result = await new Promise<NodeResult>((resolve, reject) => {
+      const onAbort = () => {
+        shared.watchers.delete(hooks);
+        reject(new JobError('cancelled', 'cancelled'));
+        if (shared.watchers.size) return;
+        // Nobody waits any more: waiting jobs are removed, a running one is stopped by its worker.
+        shared.settle(new JobError('cancelled', 'cancelled'));
+        void queue.remove(jobId).catch(() => {});
+        void producer.publishEvent({ eventName: CANCEL_EVENT, jobId }).catch(() => {});
+      };
+      hooks.signal.addEventListener('abort', onAbort, { once: true });
+      shared.result
+        .then(resolve, reject)
+        .finally(() => {
+          hooks.signal.removeEventListener('abort', onAbort);
+          shared.watchers.delete(hooks);
+        });
     });
     if (result.reused) stats.reused++;
     const bytes = await store.get(result.object);

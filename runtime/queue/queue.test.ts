@@ -217,6 +217,23 @@ describe.skipIf(!available && !process.env.CI)('queue on Redis with worker proce
     for (const j of failed) expect(j.attemptsMade).toBe(1);
   });
 
+  it('two nodes with one cache key in one run share one job', async () => {
+    const p = parts();
+    const doc = graph(
+      [
+        ['noise', 'seed-noise', { seed: 77, width: 8, height: 8 }],
+        ['a', 'test/sleep', { ms: 200, value: 5 }],
+        ['b', 'test/sleep', { ms: 200, value: 5 }],
+      ],
+      [['noise', 'image', 'a', 'image'], ['noise', 'image', 'b', 'image']],
+    );
+    const result = await runtimeOn(p).run(doc).done;
+    await p.executor.dispose();
+    expect(result.ran.sort()).toEqual(['a', 'b', 'noise']);
+    expect(p.executor.stats.sent).toBe(2);
+    expect(hashes(new Map([['x', result.outputs.get('a')!]]))).toEqual(hashes(new Map([['x', result.outputs.get('b')!]])));
+  });
+
   it('a crash that may pass is retried with back-off, and the run completes', async () => {
     const p = parts();
     const doc = graph([['flaky', 'test/flaky', { marker: join(dir, 'flaky-marker') }]], []);

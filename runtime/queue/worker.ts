@@ -48,8 +48,8 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
 
   const load = async (ref: ObjectRef, what: string): Promise<unknown> => {
     const bytes = await store.get(ref.object);
-    // A missing input will not appear by retrying here: the submitter must put it back.
-    if (!bytes) throw new UnrecoverableError(`${what} is missing from the store (object ${ref.object.slice(0, 12)})`);
+    // Retried: on a shared mount a file just written elsewhere can take a moment to appear here.
+    if (!bytes) throw new Error(`${what} is missing from the store (object ${ref.object.slice(0, 12)})`);
     const value = decodeValue<Record<string, unknown>>(bytes);
     if (ref.port === undefined) return value;
     if (!(ref.port in value)) throw new UnrecoverableError(`${what}: object ${ref.object.slice(0, 12)} has no port "${ref.port}"`);
