@@ -12,6 +12,10 @@ export interface Job {
   params: Record<string, unknown>;
   inputs: JobInputs;
   document?: GraphDoc;
+  /** The run this job belongs to and the node's cache key (null: never cached), for executors
+   * that name jobs after them (the queue). */
+  runId?: string;
+  cacheKey?: string | null;
 }
 
 export interface JobHooks {

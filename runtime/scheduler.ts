@@ -21,6 +21,9 @@ export interface RuntimeOptions {
   executor: Executor;
   memory?: MemoryCache;
   persistent?: PersistentStore;
+  /** Keep every deterministic node's outputs in `persistent`, not only the expensive ones: for a
+   * store shared by several machines, where any result saves a job. */
+  persistAll?: boolean;
 }
 
 export interface RunOptions {
@@ -72,6 +75,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const { registry, executor, persistent } = options;
   const memory = options.memory ?? new MemoryCache();
   const lender = new Lender();
+  const persists = (def: Parameters<typeof shouldPersist>[0]) => options.persistAll === true || shouldPersist(def);
 
   function run(doc: GraphDoc, runOptions: RunOptions = {}): RunHandle {
     const runId = `run-${++runCounter}`;
@@ -132,7 +136,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     if (persistent)
       for (const id of ancestorsOf(index, requested)) {
         const key = keys.get(id);
-        if (key && !memory.has(key) && shouldPersist(defOf(id)) && (await persistent.has(key))) persisted.add(id);
+        if (key && !memory.has(key) && persists(defOf(id)) && (await persistent.has(key))) persisted.add(id);
       }
     // Plan, then fetch what the plan takes from the cache. A persisted value that vanished in
     // between (deleted, unreadable) is planned again as a node to run.
@@ -215,7 +219,15 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         if (ctrl.signal.aborted) throw new JobError('cancelled', 'cancelled');
         let started = began;
         const { outputs, inputs } = await executor.execute(
-          { nodeId: id, nodeType: def.type, params: node.params, inputs: inputsOf(id), document: def.flags.usesDocument ? doc : undefined },
+          {
+            nodeId: id,
+            nodeType: def.type,
+            params: node.params,
+            inputs: inputsOf(id),
+            document: def.flags.usesDocument ? doc : undefined,
+            runId,
+            cacheKey: keys.get(id) ?? null,
+          },
           {
             signal: ctrl.signal,
             onStart: () => {
@@ -233,7 +245,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         const key = keys.get(id);
         if (key) {
           memory.set(key, outputs, ms);
-          if (persistent && shouldPersist(def)) await persistent.set(key, encodeValue(outputs));
+          if (persistent && persists(def)) await persistent.set(key, encodeValue(outputs));
         }
         state.set(id, 'done');
         result.ran.push(id);

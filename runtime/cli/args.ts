@@ -14,6 +14,11 @@ export interface GraphArgs {
   workers?: number;
   /** Folder of the persistent cache, or null for none. */
   cache: string | null;
+  /** Redis URL: run the nodes on queue workers instead of local threads. */
+  queue?: string;
+  /** The shared store folder the queue's workers write to (required with --queue). */
+  store?: string;
+  nodeTimeoutMs?: number;
 }
 
 export interface ParamSet {
@@ -41,6 +46,9 @@ Options:
   --workers <n>                     worker threads (default: cores − 1, at most 4; 0 = none)
   --cache <dir>                     persistent cache folder (default: .cache/graph)
   --no-cache                        do not read or write the persistent cache
+  --queue <redis-url>               run the nodes on queue workers (npm run worker) instead
+  --store <dir>                     the workers' shared store (required with --queue)
+  --node-timeout <s>                with --queue: fail a node that runs longer than this
   -h, --help                        show this help
 
 Ends with: nodes: N, ran: R, cached: C, failed: F
@@ -73,6 +81,9 @@ export function parseGraphArgs(argv: readonly string[]): { help: true } | { help
         workers: { type: 'string' },
         cache: { type: 'string' },
         'no-cache': { type: 'boolean' },
+        queue: { type: 'string' },
+        store: { type: 'string' },
+        'node-timeout': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -87,9 +98,11 @@ export function parseGraphArgs(argv: readonly string[]): { help: true } | { help
     workers = Number(values.workers);
     if (!/^\d+$/.test(values.workers) || workers > 64) throw new UsageError(`--workers takes 0 to 64, got "${values.workers}"`);
   }
+  const queue = parseQueueArgs(values);
   return {
     help: false,
     args: {
+      ...queue,
       graph: positionals[0],
       out: values.out ?? 'out',
       sets: (values.set ?? []).map(parseSet),
@@ -98,6 +111,18 @@ export function parseGraphArgs(argv: readonly string[]): { help: true } | { help
       cache: values['no-cache'] ? null : (values.cache ?? '.cache/graph'),
     },
   };
+}
+
+/** --queue, --store and --node-timeout, shared by `graph` and `batch`. */
+export function parseQueueArgs(values: { queue?: string; store?: string; 'node-timeout'?: string }): Pick<GraphArgs, 'queue' | 'store' | 'nodeTimeoutMs'> {
+  const { queue, store } = values;
+  if (queue !== undefined && !/^rediss?:\/\//.test(queue)) throw new UsageError(`--queue takes a redis:// URL, got "${queue}"`);
+  if (queue !== undefined && store === undefined) throw new UsageError('--queue needs --store <dir>, the folder its workers share');
+  if (store !== undefined && queue === undefined) throw new UsageError('--store goes with --queue <redis-url>');
+  const timeout = values['node-timeout'];
+  const seconds = timeout === undefined ? undefined : Number(timeout);
+  if (seconds !== undefined && !(seconds > 0 && seconds <= 7 * 24 * 3600)) throw new UsageError(`--node-timeout takes seconds > 0, got "${timeout}"`);
+  return { queue, store, nodeTimeoutMs: seconds && Math.round(seconds * 1000) };
 }
 
 /** The document with --set overrides applied, or errors naming the node and param. */

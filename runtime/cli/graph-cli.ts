@@ -11,6 +11,7 @@ import { parseGraphText } from '../document/parse.ts';
 import type { Executor } from '../executor.ts';
 import { inProcessExecutor } from '../in-process.ts';
 import { fileStore } from '../node/file-store.ts';
+import { queueRuntimeParts } from '../queue/host.ts';
 import { nodePlatform } from '../node/platform.ts';
 import { readUserFile } from '../node/read-file.ts';
 import { createRuntime } from '../scheduler.ts';
@@ -25,6 +26,8 @@ export interface CliIo {
   stderr(s: string): void;
   tty: boolean;
   cwd: string;
+  /** Aborting it cancels the run (the entry point wires Ctrl-C to it). */
+  signal?: AbortSignal;
 }
 
 export async function runGraphCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -71,17 +74,25 @@ export async function runGraphCli(argv: readonly string[], io: CliIo): Promise<n
   }
 
   const baseDir = dirname(path);
+  // With --queue the workers' shared store is the persistent cache; there is no local one.
+  const queued = args.queue ? queueRuntimeParts({ redisUrl: args.queue, storeDir: resolve(io.cwd, args.store!), nodeTimeoutMs: args.nodeTimeoutMs }) : undefined;
   const executor: Executor =
-    args.workers === 0 ? inProcessExecutor(registry, nodePlatform(baseDir)) : nodeWorkerPool({ size: args.workers, baseDir });
+    queued?.executor ?? (args.workers === 0 ? inProcessExecutor(registry, nodePlatform(baseDir)) : nodeWorkerPool({ size: args.workers, baseDir }));
   const titles = new Map(doc.nodes.map((n) => [n.id, `${n.id} (${registry.get(n.type)?.title ?? n.type})`]));
   const report = args.json ? (e: Parameters<typeof eventJson>[0]) => io.stdout(`${eventJson(e)}\n`) : textReporter(io.stdout, io.tty, (id) => titles.get(id) ?? id);
   try {
     const runtime = createRuntime({
       registry,
       executor,
-      persistent: args.cache === null ? undefined : fileStore(resolve(io.cwd, args.cache)),
+      persistent: queued?.persistent ?? (args.cache === null ? undefined : fileStore(resolve(io.cwd, args.cache))),
+      persistAll: queued !== undefined,
     });
-    const result = await runtime.run(doc, { onEvent: report }).done;
+    const handle = runtime.run(doc, { onEvent: report });
+    const cancel = () => handle.cancel();
+    if (io.signal?.aborted) cancel();
+    io.signal?.addEventListener('abort', cancel, { once: true });
+    const result = await handle.done;
+    io.signal?.removeEventListener('abort', cancel);
     const files = plannedFiles(result.outputs);
     try {
       await writeOutputs(outDir, files);
