@@ -137,6 +137,30 @@ export function convWeightGradTaps(x: Value, dy: Value, win: Window, group: numb
   return reshape(b.op1('Transpose', [stacked], { perm: [1, 3, 2, 0] }), [m, cg, ...win.kernel]);
 }
 
+/**
+ * dW as one GEMM: the shifted windows of X stacked tap-minor into im2col rows [Cg·K, N·P] per group
+ * (Concat of the tap slices), multiplied once by dY [Mg, N·P]. The product comes out in the weight's
+ * own layout [M, Cg, k…], and one long GEMM keeps both cores busy where K narrow ones do not.
+ */
+export function convWeightGradStacked(x: Value, dy: Value, win: Window, group: number): Value {
+  const b = x.b;
+  const [n, c] = x.shape;
+  const m = dy.shape[1];
+  const [cg, mg] = [c / group, m / group];
+  const outs = win.outSize.reduce((a, v) => a * v, 1);
+  const taps = tapSlices(swap01(x), win).map((t) => reshape(t, [c, 1, n * outs]));
+  const cols = taps.length === 1 ? taps[0] : b.op1('Concat', taps, { axis: 1 }); // [C, K, N·P]
+  const k = taps.length;
+  if (group === 1) {
+    const lhs = reshape(swap01(dy), [m, n * outs]);
+    return reshape(b.op1('Gemm', [lhs, reshape(cols, [c * k, n * outs])], { transB: 1 }), [m, c, ...win.kernel]);
+  }
+  const lhs = reshape(channelsToBatch(dy, group), [mg, group, n * outs]);
+  const lhsG = b.op1('Transpose', [lhs], { perm: [1, 0, 2] }); // [g, Mg, N·P]
+  const prod = b.op1('MatMul', [lhsG, b.op1('Transpose', [reshape(cols, [group, cg * k, n * outs])], { perm: [0, 2, 1] })]);
+  return reshape(prod, [m, cg, ...win.kernel]);
+}
+
 /** The weight gradient used by the Conv and ConvTranspose rules. */
 export function convWeightGrad(x: Value, dy: Value, win: Window, group: number): Value {
   return convWeightGradTaps(x, dy, win, group);
