@@ -8,7 +8,7 @@ import { randn, Rng } from '../ml/random.ts';
 import { nodeBackend } from '../ml/session/node.ts';
 import type { Tensor } from '../ml/tensor.ts';
 import { convInputGradFlipped, convInputGradTranspose } from '../ml/grad/conv-input.ts';
-import { convWeightGradIm2col, convWeightGradStacked, convWeightGradSwapped, convWeightGradTaps } from '../ml/grad/conv-weight.ts';
+import { convWeightGradFlat, convWeightGradIm2col, convWeightGradStacked, convWeightGradSwapped, convWeightGradTaps } from '../ml/grad/conv-weight.ts';
 import { grad } from '../ml/grad/grad.ts';
 
 const threads = Number(process.argv[2] ?? 1);
@@ -25,6 +25,7 @@ const formulations: Record<string, Formulation> = {
   'im2col-onehot-conv-matmul': (x, dy) => convWeightGradIm2col(x, dy, win, 1),
   'tap-slices-gemm': (x, dy) => convWeightGradTaps(x, dy, win, 1),
   'tap-slices-concat-one-gemm': (x, dy) => convWeightGradStacked(x, dy, win, 1),
+  'flat-tap-windows-gemm': (x, dy) => convWeightGradFlat(x, dy, win, 1),
 };
 
 type Feeds = Record<string, Tensor>;

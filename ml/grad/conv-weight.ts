@@ -161,6 +161,45 @@ export function convWeightGradStacked(x: Value, dy: Value, win: Window, group: n
   return reshape(prod, [m, cg, ...win.kernel]);
 }
 
+/**
+ * dW tap by tap with each tap's window one contiguous run per image: X (channels first) is padded and
+ * flattened per image, and dY gets zero columns up to the padded width, so the product runs over a
+ * grid as wide as the padded input. A tap's window is then an offset of the flattened image, and
+ * its Slice copies rows of H·Wp elements rather than rows of W; the columns past the output width
+ * meet dY's zeros and add nothing. 2-D, stride 1, group 1 (else the per-tap slices above).
+ */
+export function convWeightGradFlat(x: Value, dy: Value, win: Window, group: number): Value {
+  const r = win.inSize.length;
+  const padsEnd = win.inSize.map((h, i) => (win.kernel[i] - 1) * win.dilations[i] + win.outSize[i] - h - win.pads[i]);
+  if (r !== 2 || group !== 1 || win.strides.some((s) => s !== 1) || padsEnd.some((p) => p < 0)) return convWeightGradTaps(x, dy, win, group);
+  const b = x.b;
+  const [n, c] = x.shape;
+  const m = dy.shape[1];
+  const [oh, ow] = win.outSize;
+  const [kh, kw] = win.kernel;
+  const [dh, dw] = win.dilations;
+  const wp = win.inSize[1] + win.pads[1] + padsEnd[1];
+  const hp = win.inSize[0] + win.pads[0] + padsEnd[0];
+  // The last tap's window runs (kw − 1)·dw past the padded image: extra zero rows keep it inside.
+  const extra = Math.ceil(((kw - 1) * dw) / wp);
+  const flat = (hp + extra) * wp;
+  const xp = b.op1('Pad', [swap01(x), b.ints([0, 0, win.pads[0], win.pads[1], 0, 0, padsEnd[0] + extra, padsEnd[1]])]);
+  const xf = reshape(xp, [c, n, flat]);
+  const span = oh * wp;
+  const dyp = ow === wp ? swap01(dy) : b.op1('Pad', [swap01(dy), b.ints([0, 0, 0, 0, 0, 0, 0, wp - ow])]);
+  const lhs = reshape(dyp, [m, n * span]);
+  const axis = b.ints([2]);
+  const perTap: Value[] = [];
+  for (let i = 0; i < kh; i++)
+    for (let j = 0; j < kw; j++) {
+      const off = i * dh * wp + j * dw;
+      const t = b.op1('Slice', [xf, b.ints([off]), b.ints([off + span]), axis]);
+      perTap.push(reshape(b.op1('Gemm', [lhs, reshape(t, [c, n * span])], { transB: 1 }), [1, m, c]));
+    }
+  const stacked = perTap.length === 1 ? perTap[0] : b.op1('Concat', perTap, { axis: 0 }); // [K, M, C]
+  return reshape(b.op1('Transpose', [stacked], { perm: [1, 2, 0] }), [m, c, kh, kw]);
+}
+
 /** The weight gradient used by the Conv and ConvTranspose rules. */
 export function convWeightGrad(x: Value, dy: Value, win: Window, group: number): Value {
   return convWeightGradTaps(x, dy, win, group);
