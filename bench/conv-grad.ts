@@ -8,7 +8,7 @@ import { randn, Rng } from '../ml/random.ts';
 import { nodeBackend } from '../ml/session/node.ts';
 import type { Tensor } from '../ml/tensor.ts';
 import { convInputGradFlipped, convInputGradTranspose } from '../ml/grad/conv-input.ts';
-import { convWeightGradIm2col, convWeightGradSwapped, convWeightGradTaps } from '../ml/grad/conv-weight.ts';
+import { convWeightGradFlat, convWeightGradIm2col, convWeightGradStacked, convWeightGradSwapped, convWeightGradTaps } from '../ml/grad/conv-weight.ts';
 import { grad } from '../ml/grad/grad.ts';
 
 const threads = Number(process.argv[2] ?? 1);
@@ -24,6 +24,8 @@ const formulations: Record<string, Formulation> = {
   'conv-swapped': (x, dy) => convWeightGradSwapped(x, dy, win, 1),
   'im2col-onehot-conv-matmul': (x, dy) => convWeightGradIm2col(x, dy, win, 1),
   'tap-slices-gemm': (x, dy) => convWeightGradTaps(x, dy, win, 1),
+  'tap-slices-concat-one-gemm': (x, dy) => convWeightGradStacked(x, dy, win, 1),
+  'flat-tap-windows-gemm': (x, dy) => convWeightGradFlat(x, dy, win, 1),
 };
 
 type Feeds = Record<string, Tensor>;
@@ -33,16 +35,21 @@ async function race(cands: { name: string; bytes: Uint8Array; feeds: Feeds }[]) 
   const sessions = await Promise.all(cands.map((c) => nodeBackend.create(c.bytes, { threads })));
   const outs = await Promise.all(sessions.map((s, i) => s.run(cands[i].feeds)));
   const times: number[][] = cands.map(() => []);
+  const cpu: number[][] = cands.map(() => []);
   for (let r = 0; r < reps; r++)
     for (let i = 0; i < cands.length; i++) {
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       await sessions[i].run(cands[i].feeds);
+      const c = process.cpuUsage(c0);
       times[i].push(performance.now() - t0);
+      cpu[i].push((c.user + c.system) / 1e3);
     }
   await Promise.all(sessions.map((s) => s.release()));
   return times.map((t, i) => {
     const sorted = [...t].sort((a, b) => a - b);
-    return { name: cands[i].name, min: sorted[0], median: sorted[Math.floor(sorted.length / 2)], out: outs[i] };
+    const c = [...cpu[i]].sort((a, b) => a - b);
+    return { name: cands[i].name, min: sorted[0], median: sorted[Math.floor(sorted.length / 2)], cpu: c[Math.floor(c.length / 2)], out: outs[i] };
   });
 }
 const fmt = (ms: number) => ms.toFixed(1).padStart(7);
@@ -75,10 +82,11 @@ cands.push({ name: 'step fwd+dX+dW+dB', bytes: toOnnxBytes(step), feeds: { x, w,
 
 const results = await race(cands);
 const ref = results[0].out.dw.data as Float32Array;
-console.log(`${'candidate'.padEnd(36)}    min  median (ms)`);
+// CPU time (all threads) says how much work a candidate is when other jobs share the cores.
+console.log(`${'candidate'.padEnd(36)}    min  median  cpu median (ms)`);
 for (const r of results) {
   const dxRef = results.find((q) => q.out.dx)?.out.dx.data as Float32Array;
   const same = (a: Tensor | undefined, b: Float32Array) => (a ? `  agrees with the first: ${closeness(a.data as Float32Array, b, 1e-3, 1e-3) < 1}` : '');
   const agrees = same(r.out.dw, ref) || same(r.out.dx, dxRef);
-  console.log(`${r.name.padEnd(36)}${fmt(r.min)} ${fmt(r.median)}${agrees}`);
+  console.log(`${r.name.padEnd(36)}${fmt(r.min)} ${fmt(r.median)} ${fmt(r.cpu)}${agrees}`);
 }

@@ -1,6 +1,6 @@
 // The weight gradient of a convolution, dW[m, c', k] = Σ_{n,o} X[n, c, o·s + k·d − pb] · dY[n, m, o],
-// the hot path of training. Three formulations from standard ops; `convWeightGrad` uses the fastest
-// on onnxruntime (see conv-grad.bench.ts): one GEMM per kernel tap over shifted slices of X.
+// the hot path of training. Five formulations from standard ops, compared by bench/conv-grad.ts and
+// inside a whole step by bench/engine.ts; `convWeightGrad` uses the stacked taps (one GEMM).
 import type { Value } from '../builder.ts';
 import { tensor } from '../tensor.ts';
 import type { Window } from '../ops/window.ts';
@@ -137,8 +137,76 @@ export function convWeightGradTaps(x: Value, dy: Value, win: Window, group: numb
   return reshape(b.op1('Transpose', [stacked], { perm: [1, 3, 2, 0] }), [m, cg, ...win.kernel]);
 }
 
-/** The weight gradient used by the Conv and ConvTranspose rules. */
+/**
+ * dW as one GEMM: the shifted windows of X stacked tap-minor into im2col rows [Cg·K, N·P] per group
+ * (Concat of the tap slices), multiplied once by dY [Mg, N·P]. The product comes out in the weight's
+ * own layout [M, Cg, k…], and one long GEMM keeps both cores busy where K narrow ones do not.
+ */
+export function convWeightGradStacked(x: Value, dy: Value, win: Window, group: number): Value {
+  const b = x.b;
+  const [n, c] = x.shape;
+  const m = dy.shape[1];
+  const [cg, mg] = [c / group, m / group];
+  const outs = win.outSize.reduce((a, v) => a * v, 1);
+  const taps = tapSlices(swap01(x), win).map((t) => reshape(t, [c, 1, n * outs]));
+  const cols = taps.length === 1 ? taps[0] : b.op1('Concat', taps, { axis: 1 }); // [C, K, N·P]
+  const k = taps.length;
+  if (group === 1) {
+    const lhs = reshape(swap01(dy), [m, n * outs]);
+    return reshape(b.op1('Gemm', [lhs, reshape(cols, [c * k, n * outs])], { transB: 1 }), [m, c, ...win.kernel]);
+  }
+  const lhs = reshape(channelsToBatch(dy, group), [mg, group, n * outs]);
+  const lhsG = b.op1('Transpose', [lhs], { perm: [1, 0, 2] }); // [g, Mg, N·P]
+  const prod = b.op1('MatMul', [lhsG, b.op1('Transpose', [reshape(cols, [group, cg * k, n * outs])], { perm: [0, 2, 1] })]);
+  return reshape(prod, [m, cg, ...win.kernel]);
+}
+
+/**
+ * dW tap by tap with each tap's window one contiguous run per image: X (channels first) is padded and
+ * flattened per image, and dY gets zero columns up to the padded width, so the product runs over a
+ * grid as wide as the padded input. A tap's window is then an offset of the flattened image, and
+ * its Slice copies rows of H·Wp elements rather than rows of W; the columns past the output width
+ * meet dY's zeros and add nothing. 2-D, stride 1, group 1 (else the per-tap slices above).
+ */
+export function convWeightGradFlat(x: Value, dy: Value, win: Window, group: number): Value {
+  const r = win.inSize.length;
+  const padsEnd = win.inSize.map((h, i) => (win.kernel[i] - 1) * win.dilations[i] + win.outSize[i] - h - win.pads[i]);
+  if (r !== 2 || group !== 1 || win.strides.some((s) => s !== 1) || padsEnd.some((p) => p < 0)) return convWeightGradTaps(x, dy, win, group);
+  const b = x.b;
+  const [n, c] = x.shape;
+  const m = dy.shape[1];
+  const [oh, ow] = win.outSize;
+  const [kh, kw] = win.kernel;
+  const [dh, dw] = win.dilations;
+  const wp = win.inSize[1] + win.pads[1] + padsEnd[1];
+  const hp = win.inSize[0] + win.pads[0] + padsEnd[0];
+  // The last tap's window runs (kw − 1)·dw past the padded image: extra zero rows keep it inside.
+  const extra = Math.ceil(((kw - 1) * dw) / wp);
+  const flat = (hp + extra) * wp;
+  const xp = b.op1('Pad', [swap01(x), b.ints([0, 0, win.pads[0], win.pads[1], 0, 0, padsEnd[0] + extra, padsEnd[1]])]);
+  const xf = reshape(xp, [c, n, flat]);
+  const span = oh * wp;
+  const dyp = ow === wp ? swap01(dy) : b.op1('Pad', [swap01(dy), b.ints([0, 0, 0, 0, 0, 0, 0, wp - ow])]);
+  const lhs = reshape(dyp, [m, n * span]);
+  const axis = b.ints([2]);
+  const perTap: Value[] = [];
+  for (let i = 0; i < kh; i++)
+    for (let j = 0; j < kw; j++) {
+      const off = i * dh * wp + j * dw;
+      const t = b.op1('Slice', [xf, b.ints([off]), b.ints([off + span]), axis]);
+      perTap.push(reshape(b.op1('Gemm', [lhs, reshape(t, [c, n * span])], { transB: 1 }), [1, m, c]));
+    }
+  const stacked = perTap.length === 1 ? perTap[0] : b.op1('Concat', perTap, { axis: 0 }); // [K, M, C]
+  return reshape(b.op1('Transpose', [stacked], { perm: [1, 2, 0] }), [m, c, kh, kw]);
+}
+
+/**
+ * The weight gradient used by the Conv and ConvTranspose rules: the stacked taps. Alone, the
+ * per-tap GEMMs are as fast on onnxruntime-node; inside a training step (2 threads, same process,
+ * interleaved) the one long GEMM measured 440 against 515 ms for the pack's UNet on node, and
+ * 129 against 156 ms for the bench conv net on wasm.
+ */
 export function convWeightGrad(x: Value, dy: Value, win: Window, group: number): Value {
-  return convWeightGradTaps(x, dy, win, group);
+  return convWeightGradStacked(x, dy, win, group);
 }
 

@@ -10,7 +10,7 @@ import { configureWasm, webBackend } from '../session/web.ts';
 import { f32, i64, type Tensor } from '../tensor.ts';
 import { checkGradients, describeFailures } from './check.ts';
 import { convInputGradFlipped, convInputGradTranspose, flippedConvApplies } from './conv-input.ts';
-import { convWeightGradIm2col, convWeightGradSwapped, convWeightGradTaps } from './conv-weight.ts';
+import { convWeightGradFlat, convWeightGradIm2col, convWeightGradStacked, convWeightGradSwapped, convWeightGradTaps } from './conv-weight.ts';
 import { grad } from './grad.ts';
 
 const pick = <T,>(rng: Rng, xs: readonly T[]): T => xs[rng.int(xs.length)];
@@ -134,7 +134,7 @@ describe('other gradients on onnxruntime-web', () => {
 });
 
 describe('Conv gradient formulations', () => {
-  it('agree with each other: dW by tap slices, swapped-axes Conv and im2col; dX by ConvTranspose and flipped Conv', async () => {
+  it('agree with each other: dW by tap slices, swapped-axes Conv, im2col, stacked taps and flat tap windows; dX by ConvTranspose and flipped Conv', async () => {
     const rng = new Rng(39);
     for (let t = 0; t < 10; t++) {
       const { inputs, attrs } = convCase(rng, t);
@@ -147,13 +147,13 @@ describe('Conv gradient formulations', () => {
         throw new Error(m);
       });
       const dy = b.input('dy', 'float32', [x.shape[0], w.shape[0], ...win.outSize]);
-      const dws = [convWeightGradTaps, convWeightGradSwapped, convWeightGradIm2col].map((f) => f(xv, dy, win, group));
+      const dws = [convWeightGradTaps, convWeightGradSwapped, convWeightGradIm2col, convWeightGradStacked, convWeightGradFlat].map((f) => f(xv, dy, win, group));
       dws.forEach((d, i) => b.output(d, `dw${i}`));
       b.output(convInputGradTranspose(dy, wv, win, group), 'dx0');
       if (flippedConvApplies(win)) b.output(convInputGradFlipped(dy, wv, win, group), 'dx1');
       const out = await runGraph(nodeBackend, b.build(), { x, w, dy: randn(dy.shape, rng) });
       const label = JSON.stringify({ attrs, x: x.shape, w: w.shape });
-      for (const k of ['dw1', 'dw2']) expect(closeness(out[k].data as Float32Array, out.dw0.data as Float32Array, 1e-4, 1e-4), `${k} ${label}`).toBeLessThan(1);
+      for (const k of ['dw1', 'dw2', 'dw3', 'dw4']) expect(closeness(out[k].data as Float32Array, out.dw0.data as Float32Array, 1e-4, 1e-4), `${k} ${label}`).toBeLessThan(1);
       expect(out.dw0.shape).toEqual(w.shape);
       expect(out.dx0.shape).toEqual(x.shape);
       if (out.dx1) expect(closeness(out.dx1.data as Float32Array, out.dx0.data as Float32Array, 1e-4, 1e-4), `dx ${label}`).toBeLessThan(1);

@@ -10,6 +10,8 @@ export interface SessionOptions {
   providers?: string[];
   /** Graph optimization level passed to the runtime. */
   optimization?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** onnxruntime's profiler: a file prefix (onnxruntime-node writes `<prefix>_<time>.json` on endProfiling). */
+  profile?: string;
 }
 
 export interface Session {
@@ -17,6 +19,8 @@ export interface Session {
   readonly outputNames: readonly string[];
   /** Runs the model; returns the requested outputs (all of them by default). */
   run(feeds: Record<string, Tensor>, fetch?: readonly string[]): Promise<Record<string, Tensor>>;
+  /** Ends a profile started by the `profile` option and writes it out. */
+  endProfiling?(): void;
   release(): Promise<void>;
 }
 
@@ -41,6 +45,7 @@ interface OrtSessionLike {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
   run(feeds: Record<string, OrtTensorLike>, fetches?: readonly string[]): Promise<Record<string, OrtTensorLike>>;
+  endProfiling(): void;
   release(): Promise<void>;
 }
 
@@ -66,6 +71,7 @@ export function ortBackend(name: string, ort: OrtLike, defaults: SessionOptions 
       if (o.threads) options.intraOpNumThreads = o.threads;
       if (o.providers) options.executionProviders = o.providers;
       if (o.optimization) options.graphOptimizationLevel = o.optimization;
+      if (o.profile) Object.assign(options, { enableProfiling: true, profileFilePrefix: o.profile });
       const s = await ort.InferenceSession.create(model, options);
       return {
         inputNames: s.inputNames,
@@ -85,6 +91,7 @@ export function ortBackend(name: string, ort: OrtLike, defaults: SessionOptions 
           }
           return res;
         },
+        endProfiling: () => s.endProfiling(),
         release: () => s.release(),
       };
     },

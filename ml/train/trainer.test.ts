@@ -53,7 +53,7 @@ describe('Trainer', () => {
       expect(data(tr.params['fc2.weight'])[0]).toBeCloseTo(w2[0] - lr * gw[0], 5);
       expect(data(tr.params['fc2.weight'])[1]).toBeCloseTo(w2[1] - lr * gw[1], 5);
       expect(data(tr.params['fc2.bias'])[0]).toBeCloseTo(b2[0] - lr * gb, 5);
-      // Frozen weights are fed unchanged; the caller's starting tensors are copied, not updated.
+      // Frozen weights (constants of the model now) stay as they were; the caller's starting tensors are copied, not updated.
       expect(data(tr.params['fc1.weight'])).toEqual(w1);
       expect(data(start['fc2.weight'])).toEqual(data(p.initial()['fc2.weight']));
       for (let i = 0; i < 30; i++) await tr.step(batch);

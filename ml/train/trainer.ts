@@ -1,6 +1,8 @@
 // A training loop's inner step, independent of the runtime: the gradient model is differentiated,
 // serialized and loaded once; each step feeds the current weights plus a batch, runs it, and hands
-// the gradients to an optimizer that updates the weights in place.
+// the gradients to an optimizer that updates the weights in place. Weights that are not trained
+// are written into the model as constants: a runtime pre-packs and folds constants once, where an
+// input is re-read on every run (Textual Inversion feeds the whole frozen UNet otherwise).
 import { grad } from '../grad/grad.ts';
 import { withDefaults, type Graph } from '../ir.ts';
 import { toOnnxBytes } from '../onnx/serialize.ts';
@@ -16,9 +18,12 @@ export interface TrainerOptions {
   graph: Graph;
   /** The output minimized; its sum when it is not a scalar. */
   loss: string;
-  /** Weight inputs the optimizer updates; every other weight is fed unchanged. */
+  /** Weight inputs the optimizer updates; every other weight is frozen into the model as a constant. */
   trainable: readonly string[];
-  /** Starting value of every weight input, trainable or frozen (copied: the caller's stay as they are). */
+  /**
+   * Starting value of every weight input, trainable or frozen (copied: the caller's stay as they are).
+   * A frozen weight's value is fixed when the trainer is created.
+   */
   params: Record<string, Tensor>;
   optimizer: Optimizer;
   backend: Backend;
@@ -52,9 +57,10 @@ export class Trainer {
     }
     for (const k of Object.keys(params))
       if (!graph.inputs.includes(k)) throw new Error(`Trainer: param "${k}" is not an input of graph "${graph.name}"`);
-    const g = grad(graph, { loss, wrt: trainable, gradName });
+    const frozen = freeze(graph, params, new Set(trainable));
+    const g = grad(frozen, { loss, wrt: trainable, gradName });
     const session = await opts.backend.create(toOnnxBytes(g), opts.session);
-    return new Trainer(opts, session);
+    return new Trainer({ ...opts, graph: frozen }, session);
   }
 
   /** One optimization step on a batch (the non-weight inputs); returns the loss before the update. */
@@ -81,6 +87,11 @@ export class Trainer {
     return total(out[this.opts.loss]);
   }
 
+  /** Ends the profile of the training session (SessionOptions.profile) and writes it out. */
+  endProfiling(): void {
+    this.session.endProfiling?.();
+  }
+
   async release(): Promise<void> {
     await this.session.release();
     await this.forward?.release();
@@ -88,7 +99,8 @@ export class Trainer {
   }
 
   private feeds(batch: Record<string, Tensor>): Record<string, Tensor> {
-    const feeds: Record<string, Tensor> = { ...this.params };
+    const feeds: Record<string, Tensor> = {};
+    for (const w of this.trainable) feeds[w] = this.params[w];
     for (const [k, t] of Object.entries(batch)) {
       if (k in this.params) throw new Error(`Trainer: batch input "${k}" is also a weight`);
       feeds[k] = t;
@@ -98,6 +110,16 @@ export class Trainer {
     if (missing.length) throw new Error(`Trainer: no value for input${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
     return all;
   }
+}
+
+/** The graph with every weight outside `trainable` turned from an input into a constant initializer. */
+function freeze(graph: Graph, params: Record<string, Tensor>, trainable: ReadonlySet<string>): Graph {
+  const fixed = Object.keys(params).filter((k) => !trainable.has(k));
+  if (!fixed.length) return graph;
+  const initializers = new Map(graph.initializers);
+  for (const k of fixed) initializers.set(k, params[k]);
+  const defaults = graph.defaults && new Set([...graph.defaults].filter((k) => trainable.has(k) || !params[k]));
+  return { ...graph, inputs: graph.inputs.filter((i) => trainable.has(i) || !params[i]), initializers, defaults };
 }
 
 // A suffix no model input is likely to carry, so gradient outputs never collide with graph values.
