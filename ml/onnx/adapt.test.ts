@@ -39,7 +39,7 @@ function bytesOf(c: Case, v: Version): Uint8Array {
   return modelBytes({
     opset: v.opset,
     nodes: v.nodes,
-    inputs: Object.entries(c.feeds).map(([n, t]) => valueMsg(n, t.dtype as 'float32', t.shape)),
+    inputs: Object.entries(c.feeds).map(([n, t]) => valueMsg(n, t.dtype as 'float32', [...t.shape])),
     outputs: (c.outputs ?? ['y']).map((o) => untyped(o) as ReturnType<typeof valueMsg>),
     initializers: v.initializers,
   });
