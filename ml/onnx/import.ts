@@ -4,6 +4,7 @@
 import { GraphBuilder, type Value } from '../builder.ts';
 import { fmtShape, type Graph, type OpNode } from '../ir.ts';
 import { adaptNode, isSupportedOp, MAX_OPSET, MIN_OPSET } from './adapt.ts';
+import type { ExternalDataReader } from './external-data.ts';
 import { decodeOnnx, type RawNode, type RawValueInfo } from './serialize.ts';
 import { topoSort } from './toposort.ts';
 
@@ -12,6 +13,8 @@ export interface ImportOptions {
   trainable?: readonly string[];
   /** Values for symbolic input dimensions, by dimension name (e.g. { batch: 1 }). */
   dims?: Record<string, number>;
+  /** Reads tensors the file keeps in external data files (see external-files.ts for Node). */
+  external?: ExternalDataReader;
 }
 
 export { MAX_OPSET, MIN_OPSET };
@@ -29,7 +32,7 @@ export class UnsupportedOperatorsError extends Error {
 export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): Graph {
   // A plain Uint8Array view: protobufjs hands out Node Buffer slices for Buffer input, and
   // Buffer.slice shares memory, so copying unaligned raw tensor data would fail.
-  const raw = decodeOnnx(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  const raw = decodeOnnx(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), { external: opts.external });
   if (raw.opset < MIN_OPSET || raw.opset > MAX_OPSET)
     throw new Error(
       `the model uses ONNX opset ${raw.opset}; the engine imports opsets ${MIN_OPSET}–${MAX_OPSET} (export with an opset_version in that range)`,

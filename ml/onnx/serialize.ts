@@ -4,6 +4,7 @@ import type { AttrValue, Graph } from '../ir.ts';
 import { findOp } from '../ops/registry.ts';
 import type { AttrType } from '../ops/types.ts';
 import type { Tensor } from '../tensor.ts';
+import { readExternalTensor, type ExternalDataReader } from './external-data.ts';
 import { onnx, toNum } from './proto.ts';
 
 const AT = onnx.AttributeProto.AttributeType;
@@ -120,14 +121,17 @@ export interface RawModel {
 
 type TensorMsg = import('onnx-proto').onnx.ITensorProto;
 
-export function decodeTensor(tp: TensorMsg): Tensor {
+export function decodeTensor(tp: TensorMsg, external?: ExternalDataReader): Tensor {
   const dtype = dtypeFromOnnx(tp.dataType ?? 0);
   const shape = (tp.dims ?? []).map(toNum);
   const n = shape.reduce((a, b) => a * b, 1);
-  if (tp.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL)
-    throw new Error(`tensor "${tp.name}" keeps its data in an external file; save the model with its weights inside`);
   let data;
-  if (tp.rawData && tp.rawData.byteLength) {
+  if (tp.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
+    const bytes = readExternalTensor(tp.name ?? '', tp.externalData ?? [], n * BYTES_PER_ELEMENT[dtype], external);
+    // A reader's own fresh buffer is kept; a view into a larger one (a file in memory) is copied.
+    const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+    data = viewBytes(dtype, own ? bytes : bytes.slice());
+  } else if (tp.rawData && tp.rawData.byteLength) {
     if (tp.rawData.byteLength !== n * BYTES_PER_ELEMENT[dtype])
       throw new Error(`tensor "${tp.name}": ${tp.rawData.byteLength} bytes of data for shape [${shape}] of ${dtype}`);
     data = viewBytes(dtype, tp.rawData).slice();
@@ -180,7 +184,12 @@ function decodeValueInfo(v: import('onnx-proto').onnx.IValueInfoProto): RawValue
   return { name: v.name ?? '', dtype: dtypeFromOnnx(tt.elemType ?? 0), dims };
 }
 
-export function decodeOnnx(bytes: Uint8Array): RawModel {
+export interface DecodeOptions {
+  /** Reads tensors kept in external files (weights beside the model). */
+  external?: ExternalDataReader;
+}
+
+export function decodeOnnx(bytes: Uint8Array, opts: DecodeOptions = {}): RawModel {
   let m;
   try {
     m = onnx.ModelProto.decode(bytes);
@@ -204,6 +213,6 @@ export function decodeOnnx(bytes: Uint8Array): RawModel {
       outputs: [...(n.output ?? [])],
       attrs: Object.fromEntries((n.attribute ?? []).map((a) => [a.name ?? '', decodeAttr(a)])),
     })),
-    initializers: new Map((g.initializer ?? []).map((t) => [t.name ?? '', decodeTensor(t)])),
+    initializers: new Map((g.initializer ?? []).map((t) => [t.name ?? '', decodeTensor(t, opts.external)])),
   };
 }
