@@ -3,6 +3,8 @@
 // 2 GB limit must. Each tensor is read on its own through an injected reader, so a large model
 // is never held as one buffer.
 
+import { onnx } from './proto.ts';
+
 /** Reads `length` bytes at `offset` of a file named relative to the model's folder. */
 export type ExternalDataReader = (location: string, offset: number, length: number) => Uint8Array;
 
@@ -60,4 +62,26 @@ export function externalFromFiles(files: ReadonlyMap<string, Uint8Array>): Exter
     if (!f) throw new Error(`external data file "${location}" was not given (given: ${[...files.keys()].join(', ') || 'none'})`);
     return f.subarray(offset, Math.min(f.byteLength, offset + length));
   };
+}
+
+/** The external files a model's initializers name, so a host can fetch them before importing. */
+export function externalLocations(initializers: readonly { name?: string | null; dataLocation?: number | null; externalData?: readonly ExternalEntry[] | null }[]): string[] {
+  const out = new Set<string>();
+  for (const t of initializers) {
+    if (t.dataLocation !== 1) continue; // TensorProto.DataLocation.EXTERNAL
+    const loc = (t.externalData ?? []).find((e) => e.key === 'location')?.value;
+    if (loc) out.add(checkLocation(loc, t.name ?? ''));
+  }
+  return [...out];
+}
+
+/** The external files an ONNX model's initializers name (decoding the model's structure only). */
+export function modelExternalFiles(bytes: Uint8Array): string[] {
+  let m;
+  try {
+    m = onnx.ModelProto.decode(bytes);
+  } catch (e) {
+    throw new Error(`not an ONNX model: ${(e as Error).message}`);
+  }
+  return externalLocations(m.graph?.initializer ?? []);
 }

@@ -43,12 +43,20 @@ export class OnnxFamily implements OptimizableModel {
 
   /** Images [n, 3, H, W] in [0, 1] as the output's values (its channels, its range), checked against its shape. */
   toOutput(images: Tensor): Tensor {
+    return this.fit(images, this.output, 'output');
+  }
+
+  /** Images as the input's values (an encoder's or a classifier's). */
+  toInput(images: Tensor): Tensor {
+    return this.fit(images, this.input, 'input');
+  }
+
+  private fit(images: Tensor, port: PortInfo, what: string): Tensor {
     const [n, c, h, w] = images.shape;
-    const want = this.output.shape;
-    if (!this.output.image)
-      throw new Error(`output "${this.output.name}" of "${this.name}" is [${want}], not an image [N, 1 or 3, H, W]; choose an image-like output`);
-    if (h !== want[2] || w !== want[3]) throw new Error(`the images are ${w}×${h} but "${this.name}" makes ${want[3]}×${want[2]}: put a Resize/Crop before this node`);
-    if (n !== want[0]) throw new Error(`"${this.name}" makes batches of ${want[0]}; give it ${want[0]} image${want[0] === 1 ? '' : 's'} (got ${n})`);
+    const want = port.shape;
+    if (!port.image) throw new Error(`${what} "${port.name}" of "${this.name}" is [${want}], not an image [N, 1 or 3, H, W]; choose an image-like ${what}`);
+    if (h !== want[2] || w !== want[3]) throw new Error(`the images are ${w}×${h} but "${this.name}" ${what === 'output' ? 'makes' : 'takes'} ${want[3]}×${want[2]}: put a Resize/Crop before this node`);
+    if (n !== want[0]) throw new Error(`"${this.name}" works on batches of ${want[0]}; give it ${want[0]} image${want[0] === 1 ? '' : 's'} (got ${n})`);
     const src = images.data as Float32Array;
     const out = new Float32Array(n * want[1] * h * w);
     const plane = h * w;
@@ -56,7 +64,7 @@ export class OnnxFamily implements OptimizableModel {
     for (let b = 0; b < n; b++)
       for (let k = 0; k < want[1]; k++)
         for (let p = 0; p < plane; p++) {
-          // A one-channel output is matched against the images' luminance.
+          // A one-channel port is matched against the images' luminance.
           const v = want[1] === c ? src[(b * c + k) * plane + p] : (src[b * c * plane + p] + src[(b * c + 1) * plane + p] + src[(b * c + 2) * plane + p]) / 3;
           out[(b * want[1] + k) * plane + p] = signed ? v * 2 - 1 : v;
         }

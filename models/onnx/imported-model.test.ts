@@ -66,3 +66,11 @@ describe('an imported generator (opset 9, written by the engine)', () => {
     await expect(m.tune({ input: 'z', output: 'image', inputValue: f32([1, 32]), targets: f32([1, 3, 16, 16]), weights: ['bn0.weight'], rank: 1, alpha: 1, steps: 1, lr: 1 })).rejects.toThrow(/"bn0.weight" is not a weight of a MatMul, Gemm or Conv/);
   });
 });
+
+describe('the generator the example graph ships', () => {
+  it('is the one tinyGenerator() writes (so it can be rewritten, and is not stale)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const shipped = readFileSync(new URL('../../public/models/onnx-generator/generator.onnx', import.meta.url));
+    expect(Buffer.compare(shipped, Buffer.from(bytes))).toBe(0);
+  });
+});
