@@ -333,6 +333,47 @@ describe('version adapter: the same model at old and new opsets', () => {
   for (const c of CASES) it(c.name, () => expectSameAcrossVersions(c));
 });
 
+describe('If with a condition known from static shapes', () => {
+  const branch = (op: string, out: string) => ({ node: [node(op, ['x'], [out])], output: [untyped(out)], name: op });
+  const ifModel = (cond: string, extra: NodeMsg[] = [], inputs = [valueMsg('x', 'float32', [2, 3])]) =>
+    modelBytes({
+      opset: 11,
+      nodes: [
+        ...extra,
+        { ...node('If', [cond], ['y'], [], 'if1'), attribute: [{ name: 'then_branch', type: 5, g: branch('Relu', 'r') }, { name: 'else_branch', type: 5, g: branch('Neg', 'n') }] },
+      ] as NodeMsg[],
+      inputs,
+      outputs: [untyped('y') as ReturnType<typeof valueMsg>],
+    });
+
+  it('replays the taken branch, reading outer values, and differentiates through it', async () => {
+    const x = randn([2, 3], rng);
+    const shapeTest = [node('Shape', ['x'], ['s']), node('Gather', ['s', 'zero'], ['d0']), node('Equal', ['d0', 'two'], ['cond'])];
+    const bytes = modelBytes({
+      opset: 11,
+      nodes: [
+        ...shapeTest,
+        { ...node('If', ['cond'], ['y'], [], 'if1'), attribute: [{ name: 'then_branch', type: 5, g: branch('Tanh', 't') }, { name: 'else_branch', type: 5, g: branch('Neg', 'n') }] },
+      ] as NodeMsg[],
+      inputs: [valueMsg('x', 'float32', [2, 3])],
+      outputs: [untyped('y') as ReturnType<typeof valueMsg>],
+      initializers: [['zero', i64([], [0])], ['two', i64([], [2])]],
+    });
+    const g = importOnnx(bytes);
+    expect(g.nodes.map((n) => n.op)).toEqual(['Tanh', 'Identity']);
+    const want = (await run(bytes, { x })).y;
+    const got = (await run(toOnnxBytes(g), { x })).y;
+    expect(closeness(values(got), values(want))).toBeLessThan(1);
+    const r = await checkGradients(g, { wrt: ['x'], feeds: { x }, backend: nodeBackend });
+    expect(describeFailures(r)).toBe('');
+  });
+
+  it('refuses a condition that depends on run-time values, naming the node', () => {
+    const bytes = ifModel('c', [], [valueMsg('x', 'float32', [2, 3]), valueMsg('c', 'bool', [])]);
+    expect(() => importOnnx(bytes)).toThrow(/If "if1" \(opset 11\): the condition depends on run-time values/);
+  });
+});
+
 describe('version adapter: clear refusals', () => {
   it('names the node and opset of a training-mode BatchNormalization', () => {
     const bytes = modelBytes({

@@ -336,7 +336,26 @@ const groupNorm: Adapter = (c) => {
   c.final('Add', [c.op1('Mul', [back, perChannel(c.in(1)!)]), perChannel(c.in(2)!)], {});
 };
 
+/**
+ * If whose condition is known when the graph is built (exporters test static shapes, e.g.
+ * PyTorch's LRN at opset 11+): the taken branch is replayed in place, its outputs renamed to the
+ * node's. A condition that depends on run-time data is refused: graphs here have one static path.
+ */
+const ifNode: Adapter = (c) => {
+  const cond = c.in(0)!.const ?? c.fail('the condition depends on run-time values; only conditions known from static shapes are supported');
+  const branch = c.node.graphs?.[Number(cond.data[0]) ? 'then_branch' : 'else_branch'] ?? c.fail('a branch is missing');
+  if (branch.outputs.length < c.outputs.filter(Boolean).length) c.fail(`the branch has ${branch.outputs.length} outputs for ${c.outputs.length}`);
+  for (const [name, t] of branch.initializers) c.b.constant(t, name);
+  for (const n of branch.nodes) {
+    const outs = [...n.outputs];
+    while (outs.length && !outs[outs.length - 1]) outs.pop();
+    adaptNode(c.b, n, c.opset, outs.map((o, i) => o || `${n.name}_unused${i}`));
+  }
+  c.outputs.forEach((o, i) => o && c.alias(i, c.b.value(branch.outputs[i])));
+};
+
 const ADAPTERS: Record<string, Adapter> = {
+  If: ifNode,
   Squeeze: attrToInput(13, 'axes', 1),
   Unsqueeze: attrToInput(13, 'axes', 1),
   ReduceSum: attrToInput(13, 'axes', 1),

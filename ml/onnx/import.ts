@@ -37,7 +37,7 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): Graph {
     throw new Error(
       `the model uses ONNX opset ${raw.opset}; the engine imports opsets ${MIN_OPSET}–${MAX_OPSET} (export with an opset_version in that range)`,
     );
-  const unsupported = raw.nodes.filter((n) => (n.domain && n.domain !== 'ai.onnx') || !isSupportedOp(n.op));
+  const unsupported = withSubgraphNodes(raw.nodes).filter((n) => (n.domain && n.domain !== 'ai.onnx') || !isSupportedOp(n.op));
   if (unsupported.length) throw new UnsupportedOperatorsError(unsupported.map(({ op, domain, name }) => ({ op, domain, name })));
 
   const trainable = new Set(opts.trainable ?? []);
@@ -155,4 +155,9 @@ function dropUnusedConstants(g: Graph) {
       g.initializers.delete(name);
       g.values.delete(name);
     }
+}
+
+/** The nodes and, recursively, the nodes of their subgraphs (If branches). */
+function withSubgraphNodes(nodes: readonly RawNode[]): RawNode[] {
+  return nodes.flatMap((n) => [n, ...Object.values(n.graphs ?? {}).flatMap((g) => withSubgraphNodes(g.nodes))]);
 }

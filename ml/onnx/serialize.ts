@@ -107,6 +107,14 @@ export interface RawNode {
   inputs: string[];
   outputs: string[];
   attrs: Record<string, AttrValue>;
+  /** Subgraph attributes (If's then_branch and else_branch). */
+  graphs?: Record<string, RawSubgraph>;
+}
+
+export interface RawSubgraph {
+  nodes: RawNode[];
+  outputs: string[];
+  initializers: Map<string, Tensor>;
 }
 
 export interface RawModel {
@@ -205,14 +213,40 @@ export function decodeOnnx(bytes: Uint8Array, opts: DecodeOptions = {}): RawMode
     name: g.name || 'model',
     inputs: (g.input ?? []).map(decodeValueInfo),
     outputs: (g.output ?? []).map(decodeValueInfo),
-    nodes: (g.node ?? []).map((n, i) => ({
-      op: n.opType ?? '',
-      domain: n.domain ?? '',
-      name: n.name || `${n.opType}_${i}`,
-      inputs: [...(n.input ?? [])],
-      outputs: [...(n.output ?? [])],
-      attrs: Object.fromEntries((n.attribute ?? []).map((a) => [a.name ?? '', decodeAttr(a)])),
-    })),
+    nodes: (g.node ?? []).map((n, i) => decodeNode(n, i, opts.external, 0)),
     initializers: new Map((g.initializer ?? []).map((t) => [t.name ?? '', decodeTensor(t, opts.external)])),
+  };
+}
+
+/** Subgraphs (If branches) nest; a file nesting deeper than this is refused rather than recursed into. */
+const MAX_SUBGRAPH_DEPTH = 16;
+
+type NodeMsg = import('onnx-proto').onnx.INodeProto;
+
+/** One node; GRAPH attributes (If's branches) become `graphs`, decoded with their own nodes and initializers. */
+function decodeNode(n: NodeMsg, i: number, external: ExternalDataReader | undefined, depth: number): RawNode {
+  const attrs: Record<string, AttrValue> = {};
+  const graphs: Record<string, RawSubgraph> = {};
+  for (const a of n.attribute ?? []) {
+    if (a.type !== AT.GRAPH) {
+      attrs[a.name ?? ''] = decodeAttr(a);
+      continue;
+    }
+    if (depth >= MAX_SUBGRAPH_DEPTH) throw new Error(`node "${n.name}": subgraphs nest more than ${MAX_SUBGRAPH_DEPTH} deep`);
+    const g = a.g ?? {};
+    graphs[a.name ?? ''] = {
+      nodes: (g.node ?? []).map((m, j) => decodeNode(m, j, external, depth + 1)),
+      outputs: (g.output ?? []).map((o) => o.name ?? ''),
+      initializers: new Map((g.initializer ?? []).map((t) => [t.name ?? '', decodeTensor(t, external)])),
+    };
+  }
+  return {
+    op: n.opType ?? '',
+    domain: n.domain ?? '',
+    name: n.name || `${n.opType}_${i}`,
+    inputs: [...(n.input ?? [])],
+    outputs: [...(n.output ?? [])],
+    attrs,
+    ...(Object.keys(graphs).length ? { graphs } : {}),
   };
 }
