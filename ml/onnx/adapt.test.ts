@@ -270,11 +270,27 @@ const CASES: Case[] = [
     ],
   },
   {
-    name: 'Scatter (9) → ScatterElements (11) → ScatterElements reduction add (16)',
+    name: 'Scatter (9) → ScatterElements (11)',
     feeds: { x: randn([3, 4], rng), u: randn([2, 2], rng) },
     versions: [
       { opset: 9, nodes: [node('Scatter', ['x', 'i', 'u'], ['y'], [attr.int('axis', 1)])], initializers: [['i', i64([2, 2], [0, 3, 2, 1])]] },
       { opset: 11, nodes: [node('ScatterElements', ['x', 'i', 'u'], ['y'], [attr.int('axis', 1)])], initializers: [['i', i64([2, 2], [0, 3, 2, 1])]] },
+    ],
+  },
+  {
+    name: 'Reshape copying a dimension (0) at opset 7 and with allowzero=0 at 14',
+    feeds: { x: x234() },
+    versions: [
+      { opset: 7, nodes: [node('Reshape', ['x', 'shape'], ['y'])], initializers: [['shape', i64([3], [0, -1, 2])]] },
+      { opset: 14, nodes: [node('Reshape', ['x', 'shape'], ['y'], [attr.int('allowzero', 0)])], initializers: [['shape', i64([3], [0, -1, 2])]] },
+    ],
+  },
+  {
+    name: 'ScatterND overwriting (11) and with reduction none spelled out (16)',
+    feeds: { x: randn([4, 3], rng), u: randn([2, 3], rng) },
+    versions: [
+      { opset: 11, nodes: [node('ScatterND', ['x', 'i', 'u'], ['y'])], initializers: [['i', i64([2, 1], [3, 1])]] },
+      { opset: 16, nodes: [node('ScatterND', ['x', 'i', 'u'], ['y'], [attr.string('reduction', 'none')])], initializers: [['i', i64([2, 1], [3, 1])]] },
     ],
   },
   {
@@ -331,6 +347,32 @@ const CASES: Case[] = [
 
 describe('version adapter: the same model at old and new opsets', () => {
   for (const c of CASES) it(c.name, () => expectSameAcrossVersions(c));
+});
+
+describe('shape chains exporters write (Shape → Gather → Range, ConstantOfShape) fold to constants', () => {
+  it('a positional ramp and a ones mask built from the input shape, at opset 11', async () => {
+    const x = randn([2, 5], rng);
+    const bytes = modelBytes({
+      opset: 11,
+      nodes: [
+        node('Shape', ['x'], ['s']),
+        node('Gather', ['s', 'one'], ['len']),
+        node('Range', ['zero', 'len', 'one'], ['pos']),
+        node('Cast', ['pos'], ['posf'], [attr.int('to', 1)]),
+        node('ConstantOfShape', ['s'], ['ones'], [attr.tensor('value', f32([1], [1]))]),
+        node('Mul', ['x', 'ones'], ['xm']),
+        node('Add', ['xm', 'posf'], ['y']),
+      ],
+      inputs: [valueMsg('x', 'float32', [2, 5])],
+      outputs: [untyped('y') as ReturnType<typeof valueMsg>],
+      initializers: [['zero', i64([], [0])], ['one', i64([], [1])]],
+    });
+    const g = importOnnx(bytes);
+    expect(g.nodes.map((n) => n.op)).toEqual(['Mul', 'Add']);
+    expect(closeness(values((await run(toOnnxBytes(g), { x })).y), values((await run(bytes, { x })).y))).toBeLessThan(1);
+    const r = await checkGradients(g, { wrt: ['x'], feeds: { x }, backend: nodeBackend });
+    expect(describeFailures(r)).toBe('');
+  });
 });
 
 describe('If with a condition known from static shapes', () => {
