@@ -293,6 +293,30 @@ const CASES: Case[] = [
       { opset: 16, nodes: [node('ScatterND', ['x', 'i', 'u'], ['y'], [attr.string('reduction', 'none')])], initializers: [['i', i64([2, 1], [3, 1])]] },
     ],
   },
+  ...(['DCR', 'CRD'] as const).map((mode): Case => ({
+    name: `DepthToSpace ${mode} and SpaceToDepth (opsets 9, 13), as super-resolution models use them`,
+    feeds: { x: randn([1, 8, 3, 4], rng) },
+    versions: [9, 13].map((opset) => ({
+      opset,
+      nodes: [
+        node('DepthToSpace', ['x'], ['d'], [attr.int('blocksize', 2), ...(opset >= 11 ? [attr.string('mode', mode)] : [])]),
+        node('Tanh', ['d'], ['t']),
+        node('SpaceToDepth', ['t'], ['y'], [attr.int('blocksize', 2)]),
+      ],
+    })).filter((v) => mode === 'DCR' || v.opset >= 11),
+  })),
+  {
+    name: 'ImageScaler (experimental, opset 7) against Mul and Add',
+    feeds: { x: img(3, 2, 2) },
+    versions: [
+      { opset: 7, nodes: [node('ImageScaler', ['x'], ['y'], [attr.float('scale', 0.5), attr.floats('bias', [0.1, -0.2, 0.3])])] },
+      {
+        opset: 13,
+        nodes: [node('Mul', ['x', 'sc'], ['m']), node('Add', ['m', 'b'], ['y'])],
+        initializers: [['sc', f32([], [0.5])], ['b', f32([1, 3, 1, 1], [0.1, -0.2, 0.3])]],
+      },
+    ],
+  },
   {
     name: 'Mish (18) and Gelu (20) against their definitions at 17',
     feeds: { x: x234() },

@@ -354,8 +354,48 @@ const ifNode: Adapter = (c) => {
   c.outputs.forEach((o, i) => o && c.alias(i, c.b.value(branch.outputs[i])));
 };
 
+/**
+ * DepthToSpace (DCR, or CRD from 11) and SpaceToDepth as Reshape → Transpose → Reshape, so that
+ * super-resolution heads differentiate through the shape rules.
+ */
+const depthToSpace: Adapter = (c) => {
+  const x = c.in(0)!;
+  const bs = c.attr<number>('blocksize') ?? c.fail('blocksize is required');
+  if (x.rank !== 4) c.fail(`input must be [N, C, H, W], got [${x.shape}]`);
+  const [n, ch, h, w] = x.shape;
+  if (ch % (bs * bs)) c.fail(`channels ${ch} are not divisible by blocksize² ${bs * bs}`);
+  const crd = c.attr<string>('mode', 'DCR') === 'CRD';
+  const split = crd ? [n, ch / (bs * bs), bs, bs, h, w] : [n, bs, bs, ch / (bs * bs), h, w];
+  const perm = crd ? [0, 1, 4, 2, 5, 3] : [0, 3, 4, 1, 5, 2];
+  const t = c.op1('Transpose', [c.op1('Reshape', [x, c.ints(split)])], { perm });
+  c.final('Reshape', [t, c.ints([n, ch / (bs * bs), h * bs, w * bs])], {});
+};
+
+const spaceToDepth: Adapter = (c) => {
+  const x = c.in(0)!;
+  const bs = c.attr<number>('blocksize') ?? c.fail('blocksize is required');
+  if (x.rank !== 4) c.fail(`input must be [N, C, H, W], got [${x.shape}]`);
+  const [n, ch, h, w] = x.shape;
+  if (h % bs || w % bs) c.fail(`spatial size ${h}×${w} is not divisible by blocksize ${bs}`);
+  const t = c.op1('Transpose', [c.op1('Reshape', [x, c.ints([n, ch, h / bs, bs, w / bs, bs])])], { perm: [0, 3, 5, 1, 2, 4] });
+  c.final('Reshape', [t, c.ints([n, ch * bs * bs, h / bs, w / bs])], {});
+};
+
+/** ImageScaler (an experimental op of opsets 1–9 that old zoo models use): scale·x + bias[c]. */
+const imageScaler: Adapter = (c) => {
+  const x = c.in(0)!;
+  const bias = c.attr<number[]>('bias') ?? [];
+  if (bias.length && bias.length !== x.shape[1]) c.fail(`bias has ${bias.length} values for ${x.shape[1]} channels`);
+  let y = c.op1('Mul', [x, c.b.scalar(c.attr<number>('scale', 1), x.dtype)]);
+  if (bias.length) y = c.op1('Add', [y, c.b.constant(tensor(x.dtype, [1, bias.length, ...x.shape.slice(2).map(() => 1)], bias))]);
+  c.alias(0, y);
+};
+
 const ADAPTERS: Record<string, Adapter> = {
   If: ifNode,
+  DepthToSpace: depthToSpace,
+  SpaceToDepth: spaceToDepth,
+  ImageScaler: imageScaler,
   Squeeze: attrToInput(13, 'axes', 1),
   Unsqueeze: attrToInput(13, 'axes', 1),
   ReduceSum: attrToInput(13, 'axes', 1),
