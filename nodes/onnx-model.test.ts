@@ -29,7 +29,7 @@ describe('ONNX Model node', () => {
     const model = (await runNode('onnx-model', { source: GENERATOR })).outputs.model;
     const images = testImages(1, 16, 5);
     const inv = await runNode('latent-optimizer', { steps: 20, lr: 0.05 }, { model, images });
-    const latent = inv.outputs.latent as { space: string; tensor: { shape: number[] } };
+    const latent = inv.outputs.latent as unknown as { space: string; tensor: { shape: number[] } };
     expect([latent.space, latent.tensor.shape]).toEqual(['onnx:z', [1, 32]]);
     const losses = (inv.outputs.loss as { values: number[] }).values;
     expect(losses[losses.length - 1]).toBeLessThan(losses[0]);
@@ -69,7 +69,7 @@ describe('ONNX Model node', () => {
     });
     await writeFile(join(dir, 'classifier.onnx'), onnx.ModelProto.encode(m).finish());
     const { outputs } = await runNode('onnx-model', { source: join(dir, 'classifier.onnx'), range: '0..1' }, { images: testImages(2, 4) });
-    expect((outputs.tensor as { tensor: { shape: number[] } }).tensor.shape).toEqual([2, 5]);
+    expect((outputs.tensor as unknown as { tensor: { shape: number[] } }).tensor.shape).toEqual([2, 5]);
     expect(tensorOf(outputs, 'images').shape).toEqual([0, 3, 1, 1]);
   });
 });
