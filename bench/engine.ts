@@ -472,3 +472,4 @@ async function main() {
 }
 
 await main();
+if (!opt.json && !SKIP.has('onnx')) process.stdout.write(`\n${(await (await import('./onnx-import.ts')).onnxImportBench({ steps: STEPS, warmup: WARMUP, threads: THREADS, torch: !SKIP.has('torch') })).line}\n`);

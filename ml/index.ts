@@ -17,7 +17,8 @@ export { checkGradients, describeFailures, type GradCheckOptions, type GradCheck
 export { NON_DIFFERENTIABLE, REQUIRED_DIFFERENTIABLE } from './grad/rules.ts';
 
 export { toOnnxBytes, decodeOnnx, type WriteOptions } from './onnx/serialize.ts';
-export { importOnnx, UnsupportedOperatorsError, type ImportOptions } from './onnx/import.ts';
+export { importOnnx, MAX_OPSET, MIN_OPSET, UnsupportedOperatorsError, type ImportOptions } from './onnx/import.ts';
+export { externalFromFiles, modelExternalFiles, type ExternalDataReader } from './onnx/external-data.ts';
 
 export { ortBackend, type Backend, type Session, type SessionOptions } from './session/session.ts';
 

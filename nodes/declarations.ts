@@ -9,6 +9,7 @@ import imageLoader from './image-loader.ts';
 import latentOptimizer from './latent-optimizer.ts';
 import loraTrainer from './lora-trainer.ts';
 import metrics from './metrics.ts';
+import onnxModel from './onnx-model.ts';
 import modelLoader from './model-loader.ts';
 import preview from './preview.ts';
 import resizeCrop from './resize-crop.ts';
@@ -26,6 +27,7 @@ export const declarations = createRegistry([
   preview,
   saveImage,
   modelLoader,
+  onnxModel,
   encoderInversion,
   conceptEncoder,
   latentOptimizer,

@@ -4,11 +4,16 @@ import { invertLatent, invertNoise, slotOf, textualInversion, writeEmbeddingFile
 import { type Embedding, type Files, implementNode, type Latent } from '../runtime/index.ts';
 import { fromLatent, latentValue, toModelImages } from './personalize/images.ts';
 import { livePreview } from './personalize/loss-plot.ts';
+import { invertThrough } from './personalize/family-runs.ts';
 import { loadModel, pipelineFor } from './personalize/model-cache.ts';
+import { optimizableFor } from './personalize/onnx-models.ts';
 import { latentPreview, previewImage } from './personalize/sample-preview.ts';
 import spec from './latent-optimizer.ts';
 
 export default implementNode(spec, async ({ inputs, params, platform, signal, progress, preview }) => {
+  // A model family behind the common interface (an imported ONNX model) inverts itself.
+  const family = await optimizableFor(inputs.model, platform, signal);
+  if (family) return invertThrough(family, inputs.images, inputs.init, params, { signal, progress, preview });
   // Decoder inversion needs only the autoencoder: load the denoiser's pipeline when a space needs it.
   const model = await loadModel(inputs.model.pack, platform, signal);
   const targets = toModelImages(inputs.images, model, 'images');

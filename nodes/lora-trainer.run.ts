@@ -7,11 +7,16 @@ import { loraMetaFor, mergeLoras, parseLoraMeta, slotOf, trainLora, writeLoraFil
 import { implementNode } from '../runtime/index.ts';
 import { toModelImages } from './personalize/images.ts';
 import { livePreview } from './personalize/loss-plot.ts';
+import { tuneThrough } from './personalize/family-runs.ts';
 import { pipelineFor } from './personalize/model-cache.ts';
+import { optimizableFor } from './personalize/onnx-models.ts';
 import { previewImage } from './personalize/sample-preview.ts';
 import spec from './lora-trainer.ts';
 
 export default implementNode(spec, async ({ inputs, params, platform, signal, progress, preview }) => {
+  // A model family behind the common interface (an imported ONNX model) tunes itself.
+  const family = await optimizableFor(inputs.model, platform, signal);
+  if (family) return tuneThrough(family, inputs.images, params, { signal, progress, preview });
   const { model, pipe } = await pipelineFor(inputs.model, platform, signal);
   const images = toModelImages(inputs.images, model, 'images');
   const latents = await model.encode(images.data, images.n);

@@ -11,6 +11,7 @@ import imageLoader from './image-loader.run.ts';
 import latentOptimizer from './latent-optimizer.run.ts';
 import loraTrainer from './lora-trainer.run.ts';
 import metrics from './metrics.run.ts';
+import onnxModel from './onnx-model.run.ts';
 import modelLoader from './model-loader.run.ts';
 import preview from './preview.run.ts';
 import resizeCrop from './resize-crop.run.ts';
@@ -28,6 +29,7 @@ export const registry = implementRegistry(declarations, [
   preview,
   saveImage,
   modelLoader,
+  onnxModel,
   encoderInversion,
   conceptEncoder,
   latentOptimizer,

@@ -14,6 +14,7 @@ describe('catalog', () => {
       'preview',
       'save-image',
       'model-loader',
+      'onnx-model',
       'encoder-inversion',
       'concept-encoder',
       'latent-optimizer',

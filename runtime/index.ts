@@ -13,6 +13,7 @@ export {
   type LoraWeights,
   type Metrics,
   type ModelRef,
+  type OnnxModelRef,
   type NodeOutputs,
   type OutputFile,
   type PortValue,

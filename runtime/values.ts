@@ -33,6 +33,22 @@ export interface ModelRef {
   loras: { ref: string; scale: number }[];
   /** Added tokens: embedding files (sources) bound to placeholders (e.g. 'S*') in every prompt. */
   tokens?: { token: string; ref: string }[];
+  /** An imported ONNX model (from an ONNX Model node) instead of a pack; `pack` is then 'onnx:' + its source. */
+  onnx?: OnnxModelRef;
+}
+/** Which ONNX file, which of its input and output the optimization nodes work through, and how. */
+export interface OnnxModelRef {
+  source: string;
+  input: string;
+  output: string;
+  /** Value range of the output's images. */
+  range: '0..1' | '-1..1';
+  /** Initializers LoRA adapts (empty: every MatMul/Gemm/Conv weight). */
+  weights: string[];
+  /** Size bound to a symbolic batch dimension. */
+  batch: number;
+  /** The input value tuning holds fixed, when one was wired into the ONNX Model node. */
+  value?: Tensor;
 }
 export interface LoraWeights {
   kind: 'lora';

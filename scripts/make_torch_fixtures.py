@@ -90,6 +90,35 @@ class UNetBlock(nn.Module):
         return self.conv_out(torch.cat([u, h1], dim=1))
 
 
+class ClassicNet(nn.Module):
+    """(d) a classic image classifier's layers, as exporters of every opset write them: conv → ReLU →
+    LRN → max pool; conv → PReLU → BatchNorm (eval: its running statistics) → ELU; a channel
+    softmax gate; nearest ×2 upsampling (Upsample at opset 9, Resize after); global average pool,
+    flatten, dropout (eval), linear → log-softmax. Exported at opsets 9, 11 and 13."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3, padding=1)
+        self.lrn = nn.LocalResponseNorm(3, alpha=0.1, beta=0.75, k=1.0)
+        self.conv2 = nn.Conv2d(8, 8, 3, padding=1)
+        self.prelu = nn.PReLU(8)
+        self.bn = nn.BatchNorm2d(8)
+        self.drop = nn.Dropout(0.5)
+        self.fc = nn.Linear(8, 5)
+        g = torch.Generator().manual_seed(99)
+        with torch.no_grad():
+            self.bn.running_mean.copy_(0.2 * torch.randn(8, generator=g))
+            self.bn.running_var.copy_(0.5 + torch.rand(8, generator=g))
+
+    def forward(self, x):
+        h = F.max_pool2d(self.lrn(F.relu(self.conv1(x))), 2)
+        h = F.elu(self.bn(self.prelu(self.conv2(h))))
+        h = h * torch.softmax(h, dim=1)
+        h = F.interpolate(h, scale_factor=2.0, mode="nearest")
+        h = F.adaptive_avg_pool2d(h, 1).flatten(1)
+        return torch.log_softmax(self.fc(self.drop(h)), dim=1)
+
+
 # Each fixture: the model, its example inputs (as traced), the inputs the reference uses (may
 # differ in a dynamic dimension), the opset, dynamic axes and the dims a caller must then give.
 def fixtures():
@@ -120,6 +149,11 @@ def fixtures():
     torch.manual_seed(3)
     feed = (randn(2, 4, 8, 8), torch.tensor([3, 7], dtype=torch.int64))
     out.append(dict(name="unet_block", model=UNetBlock(), input_names=["x", "t"], trace=feed, feed=feed, opset=17))
+    # Old opsets as model zoos and older exporters wrote them (the importer's version adapter).
+    for opset in (9, 11, 13):
+        torch.manual_seed(4)
+        x = randn(2, 3, 8, 8)
+        out.append(dict(name=f"classic_opset{opset}", model=ClassicNet(), input_names=["x"], trace=(x,), feed=(x,), opset=opset))
     return out
 
 
@@ -260,7 +294,7 @@ def make(fx, out_dir, seed):
     # Reference: a float64 copy, gradients of sum(y) with respect to float inputs and parameters.
     ref = fx["model"].__class__()
     ref.load_state_dict(model.state_dict())
-    ref = ref.double()
+    ref = ref.double().eval()  # eval: BatchNorm uses its running statistics, Dropout passes through
     feeds = [t.double().requires_grad_() if t.is_floating_point() else t for t in fx["feed"]]
     y = ref(*feeds)
     y.sum().backward()

@@ -94,7 +94,9 @@ const backends: Backend[] = [nodeBackend, webBackend];
 describe.each(backends.map((b) => [b.name, b] as const))('PyTorch agreement on %s', (_, backend) => {
   const names = fixtureNames(FIXTURES);
   it('has the fixtures', () => {
-    expect(names).toEqual(expect.arrayContaining(['attention', 'attention_opset13', 'convnet_groupnorm', 'unet_block']));
+    expect(names).toEqual(
+      expect.arrayContaining(['attention', 'attention_opset13', 'convnet_groupnorm', 'unet_block', 'classic_opset9', 'classic_opset11', 'classic_opset13']),
+    );
   });
   it.each(names)('%s: outputs and gradients match PyTorch autograd', async (name) => {
     expectAgreement(name, await compare(FIXTURES, name, backend));

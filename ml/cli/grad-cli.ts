@@ -3,6 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { UnsupportedOpsError } from '../grad/grad.ts';
 import { fmtShape } from '../ir.ts';
+import { externalFilesBeside } from '../onnx/external-files.ts';
 import { GRAD_HELP, parseGradArgs, USAGE_EXIT, UsageError } from './grad-args.ts';
 import { gradModel } from './grad-model.ts';
 
@@ -33,12 +34,15 @@ function main(argv: string[]) {
   }
 
   let result;
+  const external = externalFilesBeside(model);
   try {
-    result = gradModel(bytes, { loss, wrt, dims, keepDefaults: !stripDefaults });
+    result = gradModel(bytes, { loss, wrt, dims, keepDefaults: !stripDefaults, external: external.read });
   } catch (e) {
     if (e instanceof UnsupportedOpsError)
       fail(`cannot differentiate ${model}: ${e.message}\n(the gradient of "${loss}" flows through these operators, which have no gradient rule)`, 1);
     fail(`cannot differentiate ${model}: ${(e as Error).message}`, 1);
+  } finally {
+    external.close();
   }
 
   try {

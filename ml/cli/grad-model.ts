@@ -4,6 +4,7 @@
 import { isFloat } from '../dtype.ts';
 import { grad } from '../grad/grad.ts';
 import type { Graph } from '../ir.ts';
+import type { ExternalDataReader } from '../onnx/external-data.ts';
 import { importOnnx } from '../onnx/import.ts';
 import { decodeOnnx, toOnnxBytes, type RawModel } from '../onnx/serialize.ts';
 
@@ -20,6 +21,8 @@ export interface GradModelOptions {
    * and use the stored value, so a model meant to be fed new weights from JS is written without.
    */
   keepDefaults?: boolean;
+  /** Reads weights the model keeps in external data files. */
+  external?: ExternalDataReader;
 }
 
 export interface GradModelResult {
@@ -42,8 +45,8 @@ const list = (xs: readonly string[], max = 12) =>
 
 /** Decodes without trusting the caller's buffer type: protobufjs hands out Node Buffer views for a
  * Buffer, and Buffer.slice does not copy, which breaks aligned typed-array views of raw tensor data. */
-export function decodeModel(bytes: Uint8Array): RawModel {
-  return decodeOnnx(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+export function decodeModel(bytes: Uint8Array, external?: ExternalDataReader): RawModel {
+  return decodeOnnx(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), { external });
 }
 
 function checkNames(raw: RawModel, opts: GradModelOptions): string[] {
@@ -93,9 +96,13 @@ function checkNames(raw: RawModel, opts: GradModelOptions): string[] {
 }
 
 export function gradModel(bytes: Uint8Array, opts: GradModelOptions): GradModelResult {
-  const raw = decodeModel(bytes);
+  const raw = decodeModel(bytes, opts.external);
   const trainable = checkNames(raw, opts);
-  const graph = importOnnx(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), { trainable, dims: opts.dims ?? {} });
+  const graph = importOnnx(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
+    trainable,
+    dims: opts.dims ?? {},
+    external: opts.external,
+  });
   for (const w of opts.wrt)
     if (graph.values.has(`${w}_grad`))
       throw new GradModelError(`the model already has a value named "${w}_grad", the name the gradient of "${w}" would take`);

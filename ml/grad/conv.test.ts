@@ -262,11 +262,18 @@ describe('Pad gradient', () => {
     }
   });
 
-  it('refuses reflect and edge modes by name', () => {
+  it('matches finite differences for reflect and edge modes', async () => {
+    const rng = new Rng(41);
+    for (const mode of ['reflect', 'edge'])
+      for (const pads of [[0, 0, 2, 1, 0, 0, 1, 3], [0, 1, 1, 0, 0, 2, 0, 2]])
+        await check({ op: 'Pad', inputs: [randn([2, 3, 4, 5], rng)], consts: [i64([8], pads)], attrs: { mode } }, `${mode} ${pads}`);
+  });
+
+  it('refuses wrap mode by name', () => {
     const b = new GraphBuilder('pad');
     const x = b.input('x', 'float32', [2, 4]);
-    b.output(b.op1('Pad', [x, b.ints([0, 1, 0, 1])], { mode: 'reflect' }, { name: 'refl' }), 'y');
-    expect(() => grad(b.build(), { loss: 'y', wrt: ['x'] })).toThrow(/Pad "refl".*reflect/);
+    b.output(b.op1('Pad', [x, b.ints([0, 1, 0, 1])], { mode: 'wrap' }, { name: 'wrapped' }), 'y');
+    expect(() => grad(b.build(), { loss: 'y', wrt: ['x'] })).toThrow(/Pad "wrapped".*wrap/);
   });
 });
 
@@ -280,9 +287,12 @@ describe('Resize gradient', () => {
     [{ mode: 'linear', coordinate_transformation_mode: 'half_pixel' }, [1, 1, 2, 2], null],
     [{ mode: 'linear', coordinate_transformation_mode: 'align_corners' }, null, [2, 3, 7, 9]],
     [{ mode: 'linear', coordinate_transformation_mode: 'pytorch_half_pixel' }, [1, 1, 1.5, 0.75], null],
+    [{ mode: 'cubic' }, [1, 1, 2, 2], null],
+    [{ mode: 'cubic', coordinate_transformation_mode: 'asymmetric', cubic_coeff_a: -0.5 }, null, [2, 3, 7, 5]],
+    [{ mode: 'cubic', coordinate_transformation_mode: 'align_corners', exclude_outside: 1 }, [1, 1, 1.5, 0.75], null],
   ];
 
-  it('matches finite differences for nearest (block and general maps) and linear', async () => {
+  it('matches finite differences for nearest (block and general maps), linear and cubic', async () => {
     const rng = new Rng(38);
     for (const [attrs, scales, sizes] of cases) {
       const consts = [null, scales ? f32([4], scales) : null, sizes ? i64([4], sizes) : null];

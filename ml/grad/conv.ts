@@ -8,6 +8,7 @@ import { blockFactor, resizeAxisMatrix, resizeGeometry } from '../ops/resize-map
 import { effectiveKernel, forwardWindow, kernelShape, transposedWindow, type Window } from '../ops/window.ts';
 import { convInputGrad, convInputGradTranspose } from './conv-input.ts';
 import { convWeightGrad } from './conv-weight.ts';
+import { padModeAdjoint } from './pad-modes.ts';
 import type { GradCtx, GradRule } from './types.ts';
 import { mul, reshape, scalarLike } from './util.ts';
 
@@ -130,12 +131,11 @@ const globalAveragePool: GradRule = (c) => {
   return [c.b.op1('Expand', [mul(dy, scalarLike(dy, 1 / area)), c.b.ints(x.shape)])];
 };
 
-/** Constant-mode Pad: dX is dY with the padding cut away (and zeros where the forward pass cropped). */
+/** Constant-mode Pad: dX is dY with the padding cut away (and zeros where the forward pass cropped); reflect and edge fold it back. */
 const pad: GradRule = (c) => {
   const x = c.x(0);
   const dy = c.dy()!;
   const mode = c.attr('mode', 'constant');
-  if (mode !== 'constant') c.fail(`mode "${mode}" has no gradient (only constant)`);
   const given = c.constInts(1) ?? c.fail('pads must be constant');
   const r = x.rank;
   const axes = c.has(3) ? (c.constInts(3) ?? c.fail('axes must be constant')).map((a) => (a < 0 ? a + r : a)) : range(r);
@@ -144,6 +144,7 @@ const pad: GradRule = (c) => {
     pads[a] = given[j];
     pads[a + r] = given[j + axes.length];
   });
+  if (mode !== 'constant') return [c.needs(0) ? padModeAdjoint(c, x, dy, pads, mode) : null];
   let dx: Value | null = null;
   if (c.needs(0) || c.needs(2)) {
     if (pads.every((p) => p >= 0)) {

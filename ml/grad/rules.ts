@@ -7,6 +7,7 @@ import { normalizationRules } from './normalization.ts';
 import { reduceRules } from './reduce.ts';
 import { shapeRules } from './shape.ts';
 import type { GradRule } from './types.ts';
+import { zooRules } from './zoo.ts';
 
 export const RULES: Record<string, GradRule> = {
   ...elementwiseRules,
@@ -15,13 +16,14 @@ export const RULES: Record<string, GradRule> = {
   ...normalizationRules,
   ...reduceRules,
   ...shapeRules,
+  ...zooRules,
 };
 
 /** Operators through which no gradient flows: shape arithmetic, constants, comparisons, index results. */
 export const NON_DIFFERENTIABLE = new Set([
   'Shape', 'Size', 'Constant', 'ConstantOfShape', 'Range', 'EyeLike',
   'Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'Not', 'And', 'Or', 'Xor',
-  'ArgMax', 'ArgMin', 'NonZero', 'IsNaN', 'IsInf', 'Sign', 'Floor', 'Ceil', 'Round',
+  'ArgMax', 'ArgMin', 'Hardmax', 'NonZero', 'IsNaN', 'IsInf', 'Sign', 'Floor', 'Ceil', 'Round',
   'RandomNormal', 'RandomUniform', 'RandomNormalLike', 'RandomUniformLike', 'Bernoulli', 'Multinomial',
 ]);
 
@@ -32,4 +34,8 @@ export const REQUIRED_DIFFERENTIABLE = [
   'InstanceNormalization', 'ReduceMean', 'ReduceSum', 'ReduceMax', 'Reshape', 'Flatten', 'Transpose',
   'Concat', 'Split', 'Slice', 'Gather', 'Squeeze', 'Unsqueeze', 'Expand', 'Pad', 'Resize',
   'AveragePool', 'Where', 'Clip', 'Identity', 'Cast',
+  // Model-zoo operators (ml/ops/zoo.ts) and the indexed gathers and scatters.
+  'BatchNormalization', 'LRN', 'GlobalAveragePool', 'GlobalMaxPool', 'MaxPool', 'Sum', 'Mean', 'Max', 'Min',
+  'PRelu', 'Elu', 'Selu', 'HardSigmoid', 'HardSwish', 'Softsign', 'Einsum', 'CumSum', 'GatherElements',
+  'ScatterND', 'ScatterElements', 'Trilu',
 ] as const;

@@ -3,8 +3,8 @@
 // Unsqueeze -> Concat -> Reshape ...) folds to constants because every shape is static.
 import { GraphBuilder, type Value } from '../builder.ts';
 import { fmtShape, type Graph, type OpNode } from '../ir.ts';
-import { findOp } from '../ops/registry.ts';
-import { InferCtx } from '../ops/types.ts';
+import { adaptNode, isSupportedOp, MAX_OPSET, MIN_OPSET } from './adapt.ts';
+import type { ExternalDataReader } from './external-data.ts';
 import { decodeOnnx, type RawNode, type RawValueInfo } from './serialize.ts';
 import { topoSort } from './toposort.ts';
 
@@ -13,10 +13,11 @@ export interface ImportOptions {
   trainable?: readonly string[];
   /** Values for symbolic input dimensions, by dimension name (e.g. { batch: 1 }). */
   dims?: Record<string, number>;
+  /** Reads tensors the file keeps in external data files (see external-files.ts for Node). */
+  external?: ExternalDataReader;
 }
 
-export const MIN_OPSET = 13;
-export const MAX_OPSET = 17;
+export { MAX_OPSET, MIN_OPSET };
 
 export class UnsupportedOperatorsError extends Error {
   constructor(readonly nodes: { op: string; domain: string; name: string }[]) {
@@ -31,12 +32,12 @@ export class UnsupportedOperatorsError extends Error {
 export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): Graph {
   // A plain Uint8Array view: protobufjs hands out Node Buffer slices for Buffer input, and
   // Buffer.slice shares memory, so copying unaligned raw tensor data would fail.
-  const raw = decodeOnnx(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  const raw = decodeOnnx(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), { external: opts.external });
   if (raw.opset < MIN_OPSET || raw.opset > MAX_OPSET)
     throw new Error(
-      `the model uses ONNX opset ${raw.opset}; the engine imports opsets ${MIN_OPSET}–${MAX_OPSET} (export with opset_version=${MAX_OPSET})`,
+      `the model uses ONNX opset ${raw.opset}; the engine imports opsets ${MIN_OPSET}–${MAX_OPSET} (export with an opset_version in that range)`,
     );
-  const unsupported = raw.nodes.filter((n) => (n.domain && n.domain !== 'ai.onnx') || !findOp(n.op));
+  const unsupported = withSubgraphNodes(raw.nodes).filter((n) => (n.domain && n.domain !== 'ai.onnx') || !isSupportedOp(n.op));
   if (unsupported.length) throw new UnsupportedOperatorsError(unsupported.map(({ op, domain, name }) => ({ op, domain, name })));
 
   const trainable = new Set(opts.trainable ?? []);
@@ -51,8 +52,9 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): Graph {
   const shapes = resolveDims(inputs, opts.dims ?? {});
   const order = topoSort(raw.nodes, new Set([...inputs.map((v) => v.name), ...raw.initializers.keys()]));
 
-  // The imported graph is written at opset 17: opsets 13–17 differ only by additions, and
-  // gradients need opset 16+ operators (ScatterND with reduction).
+  // The imported graph is written at opset 17 whatever the file's opset: the version adapter
+  // rewrites older and newer nodes into that form, and gradients need opset 16+ operators
+  // (ScatterND with reduction).
   const b = new GraphBuilder(raw.name);
   for (const [name, t] of raw.initializers) {
     if (trainable.has(name)) b.defaultInput(name, t);
@@ -61,7 +63,7 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): Graph {
   inputs.forEach((v, i) => b.input(v.name, v.dtype, shapes[i]));
 
   const taken = new Set<string>([...raw.initializers.keys(), ...raw.inputs.map((v) => v.name), ...raw.nodes.flatMap((n) => n.outputs)]);
-  for (const n of order) replay(b, n, taken);
+  for (const n of order) replay(b, n, raw.opset, taken);
 
   for (const o of raw.outputs) {
     if (!b.graph.values.has(o.name)) throw new Error(`malformed model: output "${o.name}" is never defined`);
@@ -100,15 +102,12 @@ function resolveDims(inputs: readonly RawValueInfo[], dims: Record<string, numbe
 }
 
 /** Appends one file node (folded to constants when its inputs are constants). */
-function replay(b: GraphBuilder, n: RawNode, taken: Set<string>) {
-  const ins = n.inputs.map((name) => (name ? b.value(name) : null));
+function replay(b: GraphBuilder, n: RawNode, opset: number, taken: Set<string>) {
   // An omitted output ('') still needs a name in the builder; trailing ones are simply dropped.
   const outs = [...n.outputs];
   while (outs.length && !outs[outs.length - 1]) outs.pop();
   const outputNames = outs.map((o, i) => o || unusedName(`${n.name}_unused${i}`, taken));
-
-  const def = findOp(n.op)!;
-  b.op(n.op, ins, n.attrs, { name: n.name, outputNames });
+  adaptNode(b, n, opset, outputNames);
 }
 
 function unusedName(base: string, taken: Set<string>): string {
@@ -156,4 +155,9 @@ function dropUnusedConstants(g: Graph) {
       g.initializers.delete(name);
       g.values.delete(name);
     }
+}
+
+/** The nodes and, recursively, the nodes of their subgraphs (If branches). */
+function withSubgraphNodes(nodes: readonly RawNode[]): RawNode[] {
+  return nodes.flatMap((n) => [n, ...Object.values(n.graphs ?? {}).flatMap((g) => withSubgraphNodes(g.nodes))]);
 }

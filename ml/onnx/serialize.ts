@@ -6,6 +6,7 @@ import type { AttrType } from '../ops/types.ts';
 import type { Tensor } from '../tensor.ts';
 import { checkElementCount } from '../untrusted/elements.ts';
 import { checkOnnxNesting } from './nesting.ts';
+import { readExternalTensor, type ExternalDataReader } from './external-data.ts';
 import { onnx, toNum } from './proto.ts';
 
 const AT = onnx.AttributeProto.AttributeType;
@@ -108,6 +109,14 @@ export interface RawNode {
   inputs: string[];
   outputs: string[];
   attrs: Record<string, AttrValue>;
+  /** Subgraph attributes (If's then_branch and else_branch). */
+  graphs?: Record<string, RawSubgraph>;
+}
+
+export interface RawSubgraph {
+  nodes: RawNode[];
+  outputs: string[];
+  initializers: Map<string, Tensor>;
 }
 
 export interface RawModel {
@@ -122,14 +131,17 @@ export interface RawModel {
 
 type TensorMsg = import('onnx-proto').onnx.ITensorProto;
 
-export function decodeTensor(tp: TensorMsg): Tensor {
+export function decodeTensor(tp: TensorMsg, external?: ExternalDataReader): Tensor {
   const dtype = dtypeFromOnnx(tp.dataType ?? 0);
   const shape = (tp.dims ?? []).map(toNum);
   const n = checkElementCount(shape, `tensor "${tp.name}"`);
-  if (tp.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL)
-    throw new Error(`tensor "${tp.name}" keeps its data in an external file; save the model with its weights inside`);
   let data;
-  if (tp.rawData && tp.rawData.byteLength) {
+  if (tp.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
+    const bytes = readExternalTensor(tp.name ?? '', tp.externalData ?? [], n * BYTES_PER_ELEMENT[dtype], external);
+    // A reader's own fresh buffer is kept; a view into a larger one (a file in memory) is copied.
+    const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+    data = viewBytes(dtype, own ? bytes : bytes.slice());
+  } else if (tp.rawData && tp.rawData.byteLength) {
     if (tp.rawData.byteLength !== n * BYTES_PER_ELEMENT[dtype])
       throw new Error(`tensor "${tp.name}": ${tp.rawData.byteLength} bytes of data for shape [${shape}] of ${dtype}`);
     data = viewBytes(dtype, tp.rawData).slice();
@@ -187,7 +199,12 @@ function decodeValueInfo(v: import('onnx-proto').onnx.IValueInfoProto): RawValue
   return { name: v.name ?? '', dtype: dtypeFromOnnx(tt.elemType ?? 0), dims };
 }
 
-export function decodeOnnx(bytes: Uint8Array): RawModel {
+export interface DecodeOptions {
+  /** Reads tensors kept in external files (weights beside the model). */
+  external?: ExternalDataReader;
+}
+
+export function decodeOnnx(bytes: Uint8Array, opts: DecodeOptions = {}): RawModel {
   checkOnnxNesting(bytes);
   let m;
   try {
@@ -206,14 +223,40 @@ export function decodeOnnx(bytes: Uint8Array): RawModel {
     name: g.name || 'model',
     inputs: (g.input ?? []).map(decodeValueInfo),
     outputs: (g.output ?? []).map(decodeValueInfo),
-    nodes: (g.node ?? []).map((n, i) => ({
-      op: n.opType ?? '',
-      domain: n.domain ?? '',
-      name: n.name || `${n.opType}_${i}`,
-      inputs: [...(n.input ?? [])],
-      outputs: [...(n.output ?? [])],
-      attrs: Object.fromEntries((n.attribute ?? []).map((a) => [a.name ?? '', decodeAttr(a)])),
-    })),
-    initializers: new Map((g.initializer ?? []).map((t) => [t.name ?? '', decodeTensor(t)])),
+    nodes: (g.node ?? []).map((n, i) => decodeNode(n, i, opts.external, 0)),
+    initializers: new Map((g.initializer ?? []).map((t) => [t.name ?? '', decodeTensor(t, opts.external)])),
+  };
+}
+
+/** Subgraphs (If branches) nest; a file nesting deeper than this is refused rather than recursed into. */
+const MAX_SUBGRAPH_DEPTH = 16;
+
+type NodeMsg = import('onnx-proto').onnx.INodeProto;
+
+/** One node; GRAPH attributes (If's branches) become `graphs`, decoded with their own nodes and initializers. */
+function decodeNode(n: NodeMsg, i: number, external: ExternalDataReader | undefined, depth: number): RawNode {
+  const attrs: Record<string, AttrValue> = {};
+  const graphs: Record<string, RawSubgraph> = {};
+  for (const a of n.attribute ?? []) {
+    if (a.type !== AT.GRAPH) {
+      attrs[a.name ?? ''] = decodeAttr(a);
+      continue;
+    }
+    if (depth >= MAX_SUBGRAPH_DEPTH) throw new Error(`node "${n.name}": subgraphs nest more than ${MAX_SUBGRAPH_DEPTH} deep`);
+    const g = a.g ?? {};
+    graphs[a.name ?? ''] = {
+      nodes: (g.node ?? []).map((m, j) => decodeNode(m, j, external, depth + 1)),
+      outputs: (g.output ?? []).map((o) => o.name ?? ''),
+      initializers: new Map((g.initializer ?? []).map((t) => [t.name ?? '', decodeTensor(t, external)])),
+    };
+  }
+  return {
+    op: n.opType ?? '',
+    domain: n.domain ?? '',
+    name: n.name || `${n.opType}_${i}`,
+    inputs: [...(n.input ?? [])],
+    outputs: [...(n.output ?? [])],
+    attrs,
+    ...(Object.keys(graphs).length ? { graphs } : {}),
   };
 }

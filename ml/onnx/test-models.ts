@@ -29,6 +29,8 @@ export const attr = {
   int: (name: string, i: number): AttrMsg => ({ name, type: AT.INT, i }),
   ints: (name: string, ints: number[]): AttrMsg => ({ name, type: AT.INTS, ints }),
   float: (name: string, f: number): AttrMsg => ({ name, type: AT.FLOAT, f }),
+  floats: (name: string, floats: number[]): AttrMsg => ({ name, type: AT.FLOATS, floats }),
+  string: (name: string, s: string): AttrMsg => ({ name, type: AT.STRING, s: new TextEncoder().encode(s) }),
   tensor: (name: string, t: Tensor): AttrMsg => ({ name, type: AT.TENSOR, t: tensorMsg('', t) }),
 };
 
@@ -42,11 +44,13 @@ export interface ModelSpec {
   outputs: ReturnType<typeof valueMsg>[];
   initializers?: [string, Tensor][];
   opset?: number;
+  /** Default: the oldest IR version that allows the opset (8 up to opset 18). */
+  irVersion?: number;
 }
 
 export function modelBytes(spec: ModelSpec): Uint8Array {
   const m = onnx.ModelProto.create({
-    irVersion: 8,
+    irVersion: spec.irVersion ?? ((spec.opset ?? 17) >= 21 ? 10 : (spec.opset ?? 17) >= 19 ? 9 : 8),
     producerName: 'test-exporter',
     opsetImport: [{ domain: '', version: spec.opset ?? 17 }],
     graph: {

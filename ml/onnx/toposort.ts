@@ -23,7 +23,7 @@ export function topoSort(nodes: readonly RawNode[], defined: ReadonlySet<string>
   const consumers: number[][] = nodes.map(() => []);
   let sorted = true;
   nodes.forEach((n, i) =>
-    n.inputs.forEach((name) => {
+    dependencies(n).forEach((name) => {
       if (!name || defined.has(name)) return;
       const p = producer.get(name);
       if (p === undefined) missing.push(`node "${n.name}" (${n.op}) uses "${name}"`);
@@ -53,4 +53,18 @@ export function topoSort(nodes: readonly RawNode[], defined: ReadonlySet<string>
     throw new Error(`malformed model: nodes form a cycle (or depend on one): ${stuck.slice(0, 20).join(', ')}${stuck.length > 20 ? ', ...' : ''}`);
   }
   return order;
+}
+
+/** A node's inputs and, for a node with subgraphs (If), the outer values its branches read. */
+export function dependencies(n: RawNode): string[] {
+  if (!n.graphs) return n.inputs;
+  const outer = new Set<string>();
+  const visit = (nodes: readonly RawNode[], local: Set<string>) => {
+    for (const m of nodes) {
+      for (const d of dependencies(m)) if (d && !local.has(d)) outer.add(d);
+      for (const o of m.outputs) local.add(o);
+    }
+  };
+  for (const g of Object.values(n.graphs)) visit(g.nodes, new Set(g.initializers.keys()));
+  return [...n.inputs, ...outer];
 }

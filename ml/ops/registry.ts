@@ -6,8 +6,9 @@ import { normalization } from './normalization.ts';
 import { reduce } from './reduce.ts';
 import { shapeOps } from './shape.ts';
 import type { OpDef } from './types.ts';
+import { zoo } from './zoo.ts';
 
-const OPS: Record<string, OpDef> = { ...elementwise, ...linalg, ...conv, ...normalization, ...reduce, ...shapeOps };
+const OPS: Record<string, OpDef> = { ...elementwise, ...linalg, ...conv, ...normalization, ...reduce, ...shapeOps, ...zoo };
 
 export function findOp(op: string): OpDef | undefined {
   return Object.hasOwn(OPS, op) ? OPS[op] : undefined;

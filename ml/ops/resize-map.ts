@@ -82,7 +82,7 @@ function nearestIndex(mode: string, x: number, downsample: boolean, fail: Fail):
 const roundHalfAway = (x: number) => Math.sign(x) * Math.round(Math.abs(x));
 
 /**
- * Dense [out, in] matrix M with y = M·x along one axis, for modes nearest and linear.
+ * Dense [out, in] matrix M with y = M·x along one axis, for modes nearest, linear and cubic.
  * Coordinates are clamped to the input, as ORT does without extrapolation.
  */
 export function resizeAxisMatrix(attrs: Attrs, inLen: number, outLen: number, scale: number, fail: Fail): Float32Array {
@@ -104,7 +104,8 @@ export function resizeAxisMatrix(attrs: Attrs, inLen: number, outLen: number, sc
         m[o * inLen + i0] += f(Math.abs(c - i1));
         m[o * inLen + i1] += f(Math.abs(c - i0));
       }
-    } else fail(`mode "${mode}" has no gradient`);
+    } else if (mode === 'cubic') cubicRow(m, o, inLen, x, attrs);
+    else fail(`mode "${mode}" has no gradient`);
   }
   return m;
 }
@@ -116,4 +117,32 @@ export function blockFactor(m: Float32Array, inLen: number, outLen: number): num
   for (let o = 0; o < outLen; o++)
     for (let i = 0; i < inLen; i++) if (m[o * inLen + i] !== (i === Math.floor(o / s) ? 1 : 0)) return 0;
   return s;
+}
+
+/**
+ * One row of cubic interpolation (Keys' kernel with coefficient a, ORT's default −0.75): four taps
+ * around ⌊x⌋, edge indices clamped; with exclude_outside, taps outside the input get weight 0 and
+ * the rest are renormalized.
+ */
+function cubicRow(m: Float32Array, o: number, inLen: number, x: number, attrs: Attrs) {
+  const a = (attrs.cubic_coeff_a as number | undefined) ?? -0.75;
+  const exclude = !!attrs.exclude_outside;
+  const x0 = Math.floor(x);
+  const s = f(x - x0);
+  const w = [
+    ((a * (s + 1) - 5 * a) * (s + 1) + 8 * a) * (s + 1) - 4 * a,
+    ((a + 2) * s - (a + 3)) * s * s + 1,
+    ((a + 2) * (1 - s) - (a + 3)) * (1 - s) * (1 - s) + 1,
+    ((a * (2 - s) - 5 * a) * (2 - s) + 8 * a) * (2 - s) - 4 * a,
+  ];
+  let total = 0;
+  for (let t = 0; t < 4; t++) {
+    const i = x0 - 1 + t;
+    if (exclude && (i < 0 || i >= inLen)) w[t] = 0;
+    total += w[t];
+  }
+  for (let t = 0; t < 4; t++) {
+    const i = Math.min(inLen - 1, Math.max(0, x0 - 1 + t));
+    m[o * inLen + i] += exclude ? w[t] / total : w[t];
+  }
 }

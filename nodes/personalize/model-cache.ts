@@ -33,6 +33,8 @@ export function packFetch(pack: string, platform: Platform, signal: AbortSignal)
 
 /** The loaded pack a reference names, loaded (and checked) once per worker. */
 export function loadModel(pack: string, platform: Platform, signal: AbortSignal): Promise<PackModel> {
+  if (pack.startsWith('onnx:'))
+    throw new PackError(`this is an imported ONNX model (${pack.slice(5)}); this node needs a diffusion model pack from a Model Loader`);
   let p = packs.get(pack);
   if (!p) {
     const backend = platform.backend;

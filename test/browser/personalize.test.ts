@@ -33,7 +33,7 @@ function reduced(doc: Doc): Doc {
   return { ...doc, nodes };
 }
 
-const GRAPHS = ['textual-inversion', 'dreambooth-lora', 'concept-encoder', 'hybrid-encoder-optimization', 'decoder-inversion', 'ddim-inversion-edit'];
+const GRAPHS = ['textual-inversion', 'dreambooth-lora', 'concept-encoder', 'hybrid-encoder-optimization', 'decoder-inversion', 'ddim-inversion-edit', 'onnx-generator-inversion'];
 
 describe.skipIf(skip)('personalization graphs in Chromium', () => {
   let app: OpenApp;
