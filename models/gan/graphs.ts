@@ -26,15 +26,22 @@ function declareNoises(b: GraphBuilder, c: GanConfig, n: number): Record<string,
   return Object.fromEntries(noiseInputs(c).map(({ name, side }) => [name, b.input(name, 'float32', [n, 1, side, side])]));
 }
 
-/** 'z' [B, zDim] (+ 'class' one-hot) → 'w' [B, wDim], through the truncation w_avg + ψ(w − w_avg). */
+/**
+ * 'z' [B, zDim] (+ 'class' one-hot) → w [B, wDim], through the truncation w_avg + ψ(w − w_avg).
+ * The untruncated w is also an output ('w'): training tracks w_avg from it.
+ */
 function mapped(b: GraphBuilder, g: Generator, c: GanConfig, n: number): Value {
   const z = b.input('z', 'float32', [n, c.zDim]);
   const cls = c.classes ? b.input('class', 'float32', [n, c.classes]) : null;
-  const wAvg = b.input('g.mapping.w_avg', 'float32', [c.wDim]);
+  const wAvg = b.input(W_AVG, 'float32', [c.wDim]);
   const psi = b.input('psi', 'float32', [1]);
   const w = g.mapping.forward(z, cls);
+  b.output(w, 'w');
   return b.op1('Add', [wAvg, b.op1('Mul', [b.op1('Sub', [w, wAvg]), psi])]);
 }
+
+/** The tracked mean of mapped w: the truncation's centre, and the pull target of W inversion. */
+export const W_AVG = 'g.mapping.w_avg';
 
 /**
  * The generator from one space to 'image' [B, C, R, R] (raw, about [−1, 1]). Inputs by space:
