@@ -9,7 +9,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['**/*.test.ts', '**/*.test.tsx'],
-          exclude: ['node_modules/**', 'dist/**', 'test/browser/**'],
+          exclude: ['**/node_modules/**', 'dist/**', 'test/browser/**'],
           testTimeout: 60_000,
           pool: 'forks',
         },

@@ -1,5 +1,5 @@
 // npm run bench:personalize [-- --json] [--quick] [--concepts N] [--backend node|web] [--pack DIR]
-//                           [--random tiny|full] [--threads N] [--readme] [--part all|inversion]
+//                           [--random tiny|full] [--threads N] [--record] [--part all|inversion]
 //
 // Personalization on the pack's 30 held-out concepts (no model of the pack saw them; the reference
 // is each concept's Twemoji image). Per method — Textual Inversion, LoRA (DreamBooth), the concept
@@ -7,11 +7,11 @@
 // the concept's name as the floor — CLIP-I to the reference, CLIP-T to the prompt (in each style and
 // in a context) and seconds per concept; then inversion of the held-out images into the autoencoder's
 // latent: PSNR and seconds for the encoder, optimization and the hybrid. Prints a table and checks
-// the expected orderings; --readme keeps the table in README.md. --random tiny runs on a random tiny
+// the expected orderings; --record keeps the table in README.md (a plain run writes no file). --random tiny runs on a random tiny
 // pack (proves the pipeline); --random full on random weights of the built-in architectures (the
 // seconds are what the trained pack will cost; the scores mean nothing). --backend web times
 // onnxruntime-web (wasm), the browser's runtime, inside Node.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -35,7 +35,7 @@ const { values: opt } = parseArgs({
     json: { type: 'boolean' },
     quick: { type: 'boolean' },
     random: { type: 'string' },
-    readme: { type: 'boolean' },
+    record: { type: 'boolean' },
     concepts: { type: 'string' },
     backend: { type: 'string', default: 'node' },
     pack: { type: 'string', default: EMOJI_PACK_DIR },
@@ -114,6 +114,7 @@ async function main() {
     log(`[${i + 1}/${chosen.length}] ${c.name}: ${[...scores, `inversion PSNR ${Object.entries(inv).map(([k, v]) => `${k} ${v.psnr.at(-1)!.toFixed(2)}`).join(', ')}`].join('; ')}`);
   }
   await model.release();
+  if (opt.random) rmSync(packDir, { recursive: true, force: true });
 
   const methods = Object.fromEntries(METHODS.map((m) => [m, { clipI: avg(per[m].clipI), clipT: avg(per[m].clipT), secondsPerConcept: m === 'floor' ? 0 : avg(per[m].seconds) }]));
   const inversion = Object.fromEntries(Object.entries(inv).map(([k, v]) => [k, { psnr: avg(v.psnr), secondsPerImage: avg(v.seconds) }]));
@@ -135,7 +136,8 @@ async function main() {
   if (opt.json) process.stdout.write(`${JSON.stringify({ settings, ...(methodsToo ? { methods } : {}), inversion, checks }, null, 2)}\n`);
   const table = markdown(settings, methodsToo ? M : null, I, checks);
   if (!opt.json) process.stdout.write(`${table}\n`);
-  if (opt.readme) writeReadme(table);
+  // Only --record rewrites the README's results block: a plain run prints and leaves files alone.
+  if (opt.record) writeReadme(table);
 }
 
 function markdown(settings: Record<string, unknown>, M: Record<Method, { clipI: number; clipT: number; secondsPerConcept: number }> | null, I: Record<string, { psnr: number; secondsPerImage: number }>, checks: Record<string, boolean>): string {

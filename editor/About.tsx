@@ -20,6 +20,15 @@ export function About() {
           <a href="https://github.com/googlefonts/noto-emoji">Noto Emoji</a> by Google, licensed Apache-2.0, through the npm package{' '}
           <code>emoji-datasource-google</code>: training and evaluation data for the built-in models.
         </li>
+        <li>
+          Further styles of the same emoji, training and evaluation data for the built-in models (rasterized to 64×64 on white):{' '}
+          <a href="https://github.com/microsoft/fluentui-emoji">Fluent Emoji</a> (colour and flat) by Microsoft, licensed MIT, through{' '}
+          <code>@iconify-json/fluent-emoji</code> and <code>@iconify-json/fluent-emoji-flat</code>;{' '}
+          <a href="https://github.com/mozilla/fxemoji">Firefox OS Emoji</a> by the Mozilla Foundation, licensed{' '}
+          <a href="https://creativecommons.org/licenses/by/4.0/">CC-BY 4.0</a>, through <code>@iconify-json/fxemoji</code>;{' '}
+          <a href="https://github.com/googlefonts/noto-emoji">Noto Emoji</a> version 1 by Google, licensed Apache-2.0, through{' '}
+          <code>@iconify-json/noto-v1</code>.
+        </li>
       </ul>
       <h3>Models</h3>
       <p>

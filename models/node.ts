@@ -1,8 +1,22 @@
-// Node-only parts of models/: the emoji dataset read from the npm packages, the decoded-pixel
-// cache (sharp, fs), the vocabulary built from the held-in captions, writing packs, and the
+// Node-only parts of models/: the emoji dataset read from the training-data packages
+// (models/data/packages), the rasterized-SVG and decoded-pixel caches (sharp, fs), the vocabulary built from the held-in captions, writing packs, and the
 // shared training loop (checkpoints, loss log, progress) behind `npm run train`.
 
-export { emojiRecords, imagePath, loadEmojiDataset, packageDir, readHoldout, type DatasetOptions, type Split } from './data/emoji.ts';
+export { DATA_INSTALL_COMMAND, DATA_PACKAGES_DIR, dataInstalled, dataPackageDir, MissingDataError } from './data/data-packages.ts';
+export {
+  emojiRecords,
+  heldOutConcepts,
+  imagePath,
+  loadEmojiDataset,
+  packageDir,
+  readHoldout,
+  styleItems,
+  styleVersion,
+  type DatasetOptions,
+  type Split,
+} from './data/emoji.ts';
+export { rasterizeItems, rasterizeSvg } from './data/rasterize.ts';
+export { datasetStats, formatStats, type StyleStats } from './data/stats.ts';
 export { CHANNELS, cacheRoot, decodeEmoji, IMAGE_BYTES, IMAGE_SIZE, loadPixels, pixelBatch, type PixelOptions, type PixelStore } from './data/pixels.ts';
 export { CAPTION_MAX_LENGTH, emojiTokenizer, emojiTokenizerConfig, PLACEHOLDER_SLOTS } from './text/emoji-vocab.ts';
 

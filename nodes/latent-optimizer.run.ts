@@ -13,7 +13,9 @@ export default implementNode(spec, async ({ inputs, params, platform, signal, pr
   const model = await loadModel(inputs.model.pack, platform, signal);
   const targets = toModelImages(inputs.images, model, 'images');
   const losses: number[] = [];
-  const live = livePreview(preview);
+  // Textual Inversion draws a random timestep and noise each step: its loss is shown smoothed.
+  const stochastic = params.space === 'text-embedding';
+  const live = livePreview(preview, 10, stochastic);
   const loop = {
     steps: params.steps,
     lr: params.lr,
@@ -39,7 +41,7 @@ export default implementNode(spec, async ({ inputs, params, platform, signal, pr
   const finish = (latent: Latent, embedding: Embedding, r: { losses: number[]; note?: string }) => ({
     latent,
     embedding,
-    loss: { kind: 'series' as const, values: r.losses, ...(r.note ? { note: r.note } : {}) },
+    loss: { kind: 'series' as const, values: r.losses, ...(r.note ? { note: r.note } : {}), ...(stochastic ? { stochastic } : {}) },
     file: file(latent, embedding),
   });
 

@@ -26,7 +26,7 @@ export default implementNode(spec, async ({ inputs, params, platform, signal, pr
     prior = { latents: z, m: params.priorImages, prompt: params.classPrompt, weight: params.priorWeight };
   }
   const meta = loraMetaFor(model, params.rank, params.alpha, slot);
-  const live = livePreview(preview);
+  const live = livePreview(preview, 10, true); // random timesteps and noise: shown smoothed
   const losses: number[] = [];
   const r = await trainLora(model, pipe, {
     latents,
@@ -62,6 +62,6 @@ export default implementNode(spec, async ({ inputs, params, platform, signal, pr
   return {
     lora: { kind: 'lora', tensors: r.lora, meta },
     file: { kind: 'files', files: [{ name: `${params.name}.safetensors`, mime: 'application/octet-stream', bytes }] },
-    loss: { kind: 'series', values: r.losses, ...(r.note ? { note: r.note } : {}) },
+    loss: { kind: 'series', values: r.losses, stochastic: true, ...(r.note ? { note: r.note } : {}) },
   };
 });

@@ -14,7 +14,7 @@ beforeAll(async () => {
   other = await tinyPackDir({ seed: 2 });
 });
 
-const series = (o: Record<string, unknown>) => o.loss as { values: number[]; note?: string };
+const series = (o: Record<string, unknown>) => o.loss as { values: number[]; note?: string; stochastic?: boolean };
 const first = (xs: number[], k = 3) => xs.slice(0, k).reduce((a, b) => a + b, 0) / k;
 const last = (xs: number[], k = 3) => xs.slice(-k).reduce((a, b) => a + b, 0) / k;
 
@@ -26,6 +26,7 @@ describe('Latent Optimizer', () => {
     const loss = series(r.outputs).values;
     expect(loss).toHaveLength(30);
     expect(last(loss)).toBeLessThan(first(loss));
+    expect(series(r.outputs).stochastic).toBeUndefined(); // a deterministic objective: drawn raw
     // The curve alone first, then the decoded latent beside the curve from the first sample on.
     expect(r.previews[0].width).toBe(96);
     expect(r.previews.filter((p) => p.width > 96).length).toBeGreaterThanOrEqual(2);
@@ -49,6 +50,7 @@ describe('Latent Optimizer', () => {
     const model = modelRef(pack);
     const r = await runNode('latent-optimizer', { space: 'text-embedding', steps: 6, lr: 0.01, batch: 2, templates: ['a S* emoji', 'S*'], previewEvery: 3 }, { model, images: testImages(2) });
     expect(series(r.outputs).values).toHaveLength(6);
+    expect(series(r.outputs).stochastic).toBe(true); // random timesteps and noise: drawn smoothed
     expect(r.previews.filter((p) => p.width > 96)).toHaveLength(1);
     const embedding = r.outputs.embedding as unknown as { token: string; tensor: { shape: number[] } };
     expect(embedding.token).toBe('S*');
@@ -103,6 +105,7 @@ describe('LoRA Trainer', () => {
       { model, images: testImages(1) },
     );
     expect(series(r.outputs).values).toHaveLength(4);
+    expect(series(r.outputs).stochastic).toBe(true);
     expect(r.previews.filter((p) => p.width > 96)).toHaveLength(1);
     const lora = r.outputs.lora as { tensors: Record<string, unknown>; meta: Record<string, string> };
     expect(Object.keys(lora.tensors).every((k) => /attn2\.to_(k|v)\.lora_[AB]\.weight$/.test(k))).toBe(true);

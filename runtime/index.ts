@@ -22,6 +22,7 @@ export {
   type Series,
 } from './values.ts';
 export { noPlatform, type Platform, type RgbaImage } from './platform.ts';
+export { seriesSummary, smoothingSpan, smoothSeries } from './series.ts';
 export {
   declareNode,
   defaultParams,

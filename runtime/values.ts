@@ -55,6 +55,8 @@ export interface Series {
   values: number[];
   /** A remark shown beside the curve, e.g. why an optimization stopped early or diverged. */
   note?: string;
+  /** Values of a stochastic objective (random timesteps and noise): shown smoothed (series.ts). */
+  stochastic?: boolean;
 }
 export interface Metrics {
   kind: 'metrics';

@@ -30,7 +30,7 @@ function One({ p, onExport }: { p: Preview; onExport(image: RgbaImage): void }) 
       );
     }
     case 'series':
-      return <Sparkline values={p.values} width={WIDTH} />;
+      return <Sparkline values={p.values} stochastic={p.stochastic} width={WIDTH} />;
     case 'metrics':
       return (
         <table className="metrics">

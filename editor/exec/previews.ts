@@ -7,7 +7,7 @@ type Tensor = ImageBatch['tensor'];
 
 export type Preview =
   | { kind: 'images'; port: string; images: RgbaImage[]; total: number; caption: string }
-  | { kind: 'series'; port: string; values: number[] }
+  | { kind: 'series'; port: string; values: number[]; stochastic?: boolean }
   | { kind: 'metrics'; port: string; values: Record<string, number> }
   | { kind: 'files'; port: string; files: { name: string; mime: string; bytes: Uint8Array }[] }
   | { kind: 'text'; port: string; text: string };
@@ -71,7 +71,7 @@ export function previewOf(port: string, v: PortValue): Preview {
     case 'scalar':
       return { kind: 'text', port, text: String(+v.value.toPrecision(6)) };
     case 'series':
-      return { kind: 'series', port, values: [...v.values] };
+      return { kind: 'series', port, values: [...v.values], ...(v.stochastic ? { stochastic: true } : {}) };
     case 'metrics':
       return { kind: 'metrics', port, values: { ...v.values } };
     case 'files':

@@ -1,7 +1,9 @@
-// npm run eval:models [-- <name>…] [--pack DIR] [--threads T] [--quick] [--json] [--no-record] [--docs DIR]
+// npm run eval:models [-- <name>…] [--pack DIR] [--threads T] [--quick] [--json] [--record] [--docs DIR]
 // Runs the pack's evaluations (every models/eval/<name>.eval.ts, or the ones named) and prints one
 // table of their numbers, or JSON with --json. An evaluation whose components are not trained yet
 // is reported as skipped, not failed, so the command is useful while the pack is being built.
+// A plain run only prints: --record writes the numbers into the pack's manifest and the figures
+// (sample sheets) into docs/; --docs DIR writes the figures to DIR.
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -25,7 +27,7 @@ async function loadEval(name: string): Promise<EvalFn | null> {
 }
 
 /** The table: one row per metric, grouped by evaluation. */
-export function formatTable(results: readonly ({ name: string } & (EvalResult | { skipped: string }))[]): string {
+export function formatTable(results: readonly EvalRow[]): string {
   const lines: string[] = [];
   for (const r of results) {
     if ('skipped' in r) {
@@ -44,29 +46,40 @@ export function formatTable(results: readonly ({ name: string } & (EvalResult | 
 
 const fmt = (v: number) => (Number.isInteger(v) ? String(v) : Math.abs(v) >= 100 ? v.toFixed(1) : v.toPrecision(4));
 
-async function main() {
+/** The evaluations to run and their options, from the command line. */
+export function parseEvalArgs(argv: string[]) {
   const { values, positionals } = parseArgs({
+    args: argv,
     allowPositionals: true,
     options: {
       pack: { type: 'string' },
       threads: { type: 'string' },
       quick: { type: 'boolean' },
       json: { type: 'boolean' },
-      'no-record': { type: 'boolean' },
+      record: { type: 'boolean' },
       docs: { type: 'string' },
     },
   });
   const names = positionals.length ? positionals : availableEvals();
   const unknown = names.filter((n) => !availableEvals().includes(n));
   if (unknown.length) throw new Error(`unknown evaluation ${unknown.join(', ')}; available: ${availableEvals().join(', ')}`);
+  const record = values.record ?? false;
   const opts = evalOptionsSchema.parse({
     packDir: values.pack ?? EMOJI_PACK_DIR,
     threads: values.threads === undefined ? undefined : Number(values.threads),
     quick: values.quick ?? false,
-    record: !values['no-record'],
-    docsDir: values.docs ?? join(HERE, '..', '..', 'docs'),
+    record,
+    docsDir: values.docs ?? (record ? join(HERE, '..', '..', 'docs') : undefined),
   });
-  const results: ({ name: string } & (EvalResult | { skipped: string }))[] = [];
+  return { names, opts, json: values.json ?? false };
+}
+
+export type EvalRow = { name: string } & (EvalResult | { skipped: string });
+
+/** Runs the evaluations a command line names; returns their rows and whether JSON was asked for. */
+export async function runEvals(argv: string[], log: (line: string) => void = (l) => console.error(l)): Promise<{ results: EvalRow[]; json: boolean }> {
+  const { names, opts, json } = parseEvalArgs(argv);
+  const results: EvalRow[] = [];
   for (const name of names) {
     const evaluate = await loadEval(name);
     if (!evaluate) {
@@ -74,7 +87,7 @@ async function main() {
       continue;
     }
     try {
-      results.push({ name, ...evalResultSchema.parse(await evaluate({ ...opts, log: (l) => console.error(l) })) });
+      results.push({ name, ...evalResultSchema.parse(await evaluate({ ...opts, log })) });
     } catch (e) {
       // A pack without the component yet is a skip; anything else is a real failure.
       const msg = (e as Error).message;
@@ -82,7 +95,12 @@ async function main() {
       else throw e;
     }
   }
-  console.log(values.json ? JSON.stringify(results, null, 2) : formatTable(results));
+  return { results, json };
+}
+
+async function main() {
+  const { results, json } = await runEvals(process.argv.slice(2));
+  console.log(json ? JSON.stringify(results, null, 2) : formatTable(results));
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();

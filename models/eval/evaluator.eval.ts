@@ -6,7 +6,7 @@
 // the cosine between different concepts: how far its features generalize. `--quick` changes
 // nothing here: the whole measurement takes seconds.
 import { nodeBackend } from '../../ml/session/node.ts';
-import { STYLES } from '../data/catalog.ts';
+import { CORE_STYLES } from '../data/catalog.ts';
 import { loadEmojiDataset } from '../data/emoji.ts';
 import { loadPixels, pixelBatch } from '../data/pixels.ts';
 import { CLIP_KIND, clipWeightShapes, configFromArchitecture } from '../evaluator/architecture.ts';
@@ -22,10 +22,10 @@ export const evaluate: EvalFn = async (opts) => {
   const pack = await loadPack(fileFetchBytes(opts.packDir), { architectures: { [CLIP_KIND]: clipWeightShapes }, components: ['evaluator'] });
   const config = configFromArchitecture(pack.manifest.components.evaluator!.architecture);
   const tokenizer = new Tokenizer(pack.manifest.tokenizer);
-  const set = retrievalSet(loadEmojiDataset({ split: 'train' }), STYLES);
+  const set = retrievalSet(loadEmojiDataset({ split: 'train' }), CORE_STYLES);
   // Every held-out concept with a base image in both styles, in a fixed order.
   const heldItems = loadEmojiDataset({ split: 'holdout' });
-  const held = retrievalSet(heldItems, STYLES, new Set(heldItems.filter((it) => !it.tone).map((it) => it.concept)).size);
+  const held = retrievalSet(heldItems, CORE_STYLES, new Set(heldItems.filter((it) => !it.tone).map((it) => it.concept)).size);
   const chosen = [...Object.values(set.byStyle).flat(), ...Object.values(held.byStyle).flat()];
   const store = await loadPixels(chosen);
   const index = new Map(chosen.map((it, i) => [it.id, i]));
@@ -35,7 +35,7 @@ export const evaluate: EvalFn = async (opts) => {
   try {
     const retrieval = await evaluateRetrieval(embedder, { byStyle: set.byStyle, pixels, encode: (c) => tokenizer.encode(c).ids });
     const embed = async (style: string) => (await embedder.embedImages(pixels(held.byStyle[style]), held.concepts.length)).embedding;
-    const h = matchedVersusOther(await embed(STYLES[0]), await embed(STYLES[1]));
+    const h = matchedVersusOther(await embed(CORE_STYLES[0]), await embed(CORE_STYLES[1]));
     metrics = { ...retrieval, heldOutClipIStylesMatched: h.matched, heldOutClipIStylesOther: h.other };
   } finally {
     await embedder.release();
@@ -43,11 +43,11 @@ export const evaluate: EvalFn = async (opts) => {
   if (opts.record) recordMetrics(opts.packDir, 'evaluator', metrics);
   const n = set.concepts.length;
   const notes: Record<string, string> = {};
-  for (const s of STYLES) {
+  for (const s of CORE_STYLES) {
     notes[`imageToCaptionTop5_${s}`] = `image → its caption in the top 5 of ${n} ${s} captions (target ≥ 0.70)`;
     notes[`clipTReal_${s}`] = 'mean cosine, real image ↔ own caption (raw, not ×100)';
   }
-  notes[`clipIStyles_${STYLES[0]}_${STYLES[1]}`] = 'mean cosine between the two styles of one held-in concept';
+  notes[`clipIStyles_${CORE_STYLES[0]}_${CORE_STYLES[1]}`] = 'mean cosine between the two styles of one held-in concept';
   notes.heldOutClipIStylesMatched = `same, over the ${held.concepts.length} never-seen held-out concepts`;
   notes.heldOutClipIStylesOther = 'held-out: mean cosine between different concepts (the floor)';
   return { component: 'evaluator', metrics, notes };

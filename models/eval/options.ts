@@ -13,8 +13,8 @@ export const evalOptionsSchema = z.object({
   quick: z.boolean().default(false),
   /** Where figures go (sample sheets); none are written when absent. */
   docsDir: z.string().optional(),
-  /** Write the metrics into the manifest entry of the component. */
-  record: z.boolean().default(true),
+  /** Write the metrics into the manifest entry of the component (only when asked: --record). */
+  record: z.boolean().default(false),
 });
 
 export interface EvalOptions extends z.infer<typeof evalOptionsSchema> {

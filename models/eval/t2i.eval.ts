@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../../ml/index.ts';
 import { nodeBackend } from '../../ml/session/node.ts';
-import { type EmojiItem, STYLES } from '../data/catalog.ts';
+import { type EmojiItem, CORE_STYLES } from '../data/catalog.ts';
 import { loadEmojiDataset } from '../data/emoji.ts';
 import { loadPixels, pixelBatch } from '../data/pixels.ts';
 import { configFromArchitectures, scheduleFromArchitecture, TEXT_ENCODER_KIND, textEncoderWeightShapes, UNET_KIND, unetWeightShapes } from '../diffusion/architecture.ts';
@@ -87,16 +87,16 @@ export async function evaluateTextToImage(opts: Parameters<EvalFn>[0], overrides
     const items = loadEmojiDataset({ split: 'train' });
     const metrics: Record<string, number> = {};
     // 1. Prompt fidelity on the evaluator's fixed set, per style.
-    const set = retrievalSet(items, STYLES, concepts);
+    const set = retrievalSet(items, CORE_STYLES, concepts);
     const realPx = async (its: readonly EmojiItem[]) => pixelBatch(await loadPixels(its), its.map((_, i) => i)).data as Float32Array;
-    for (const style of STYLES) {
+    for (const style of CORE_STYLES) {
       const chosen = set.byStyle[style];
       const gen = await generate(chosen.map((it) => it.caption), E.seed);
       const s = await textToImageScores(clip, chosen.map((it) => tokenizer.encode(it.caption).ids), gen, await realPx(chosen), 5);
       Object.assign(metrics, { [`clipT_gen_${style}`]: s.clipTGenerated, [`clipT_real_${style}`]: s.clipTReal, [`top5_gen_${style}`]: s.topKGenerated, [`top5_real_${style}`]: s.topKReal });
     }
     for (const k of ['clipT', 'top5']) {
-      for (const kind of ['gen', 'real']) metrics[`${k}_${kind}`] = STYLES.reduce((s, st) => s + metrics[`${k}_${kind}_${st}`], 0) / STYLES.length;
+      for (const kind of ['gen', 'real']) metrics[`${k}_${kind}`] = CORE_STYLES.reduce((s, st) => s + metrics[`${k}_${kind}_${st}`], 0) / CORE_STYLES.length;
       metrics[`${k}_ratio`] = metrics[`${k}_gen`] / metrics[`${k}_real`];
     }
     // 2. Fréchet distance on evaluator features over captions of the training split, and the same
@@ -159,7 +159,7 @@ export function sampleSheetItems(items: readonly EmojiItem[], per: number, rng: 
   const out: EmojiItem[] = [];
   for (const cat of [...byCat.keys()].sort())
     for (let k = 0; k < per; k++) {
-      const pool = byCat.get(cat)!.filter((it) => it.style === STYLES[k % STYLES.length]);
+      const pool = byCat.get(cat)!.filter((it) => it.style === CORE_STYLES[k % CORE_STYLES.length]);
       out.push(pool[rng.int(pool.length)]);
     }
   return out;

@@ -2,7 +2,7 @@
 // of the 30 held-out concepts (both styles, all skin tones: never seen in training), per style,
 // and on a spread sample of training images for comparison. With docsDir it also writes
 // vae-reconstructions.png: held-out originals (odd rows) above their reconstructions (even rows).
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadEmojiDataset } from '../data/emoji.ts';
 import { loadPixels } from '../data/pixels.ts';
@@ -67,6 +67,7 @@ export const evaluate: EvalFn = async (opts) => {
       tiles.set(h.output.subarray(img * px, (img + 1) * px), ((2 * row + 1) * columns + col) * px);
     });
     const file = join(opts.docsDir, 'vae-reconstructions.png');
+    mkdirSync(opts.docsDir, { recursive: true });
     writeFileSync(file, gridPng(tiles, 2 * pairs * columns, R, columns));
     log(`[vae eval] wrote ${file}`);
   }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { STYLES } from '../data/catalog.ts';
 import { loadEmojiDataset } from '../data/emoji.ts';
 import { CAPTION_MAX_LENGTH, emojiTokenizer } from './emoji-vocab.ts';
 import { BOS_ID, buildTokenizerConfig, EOS_ID, PAD_ID, splitWords, Tokenizer, tokenizerConfigSchema, UNK_ID } from './tokenizer.ts';
@@ -58,5 +59,8 @@ describe('tokenizer', () => {
     }
     expect(emoji.id('violin')).toBe(UNK_ID); // only in a held-out concept's name
     expect(emoji.id('face')).not.toBe(UNK_ID);
+    // Every style is one word of its own, so a caption can ask for any of them.
+    for (const style of STYLES) expect(splitWords(`x, ${style} style`).slice(-2), style).toEqual([style, 'style']);
+    for (const style of STYLES) expect(emoji.id(style), style).not.toBe(UNK_ID);
   });
 });

@@ -38,7 +38,7 @@ describe.skipIf(skip).each<ServeMode>(['dev', 'preview'])('app shell in Chromium
     await page.locator('.react-flow__node-workbench').first().waitFor();
     expect(await page.locator('.react-flow__node-workbench').count()).toBeGreaterThan(0);
     await page.getByTestId('about-button').click();
-    await expect(page.getByTestId('about').innerText()).resolves.toMatch(/Twemoji[\s\S]*CC-BY 4\.0/);
+    await expect(page.getByTestId('about').innerText()).resolves.toMatch(/Twemoji[\s\S]*CC-BY 4\.0[\s\S]*Fluent Emoji[\s\S]*MIT[\s\S]*Firefox OS Emoji/);
     // Model packs are credited from their own manifests.
     if (existsSync(join(ROOT, 'public/models/emoji-diffusion/manifest.json')))
       await expect(page.getByTestId('model-credits').innerText()).resolves.toMatch(/emoji-diffusion[\s\S]*Twemoji/);
