@@ -16,18 +16,18 @@ export default declareNode({
   outputs: { model: port.model(), images: port.image(), tensor: port.latent() },
   params: z.object({
     /** Path (relative to the graph or the app's public folder) or URL of the .onnx file. */
-    source: z.string().min(1).max(1_000_000),
+    source: z.string().min(1).max(1_000_000).meta({ title: 'Model file', description: 'Path (relative to the graph or the app\'s public folder) or URL of the .onnx file.' }),
     /** The model input fed and optimized ('' = the first). */
-    input: z.string().max(256).default(''),
+    input: z.string().max(256).default('').meta({ title: 'Model input', description: 'The model input that is fed and optimized; empty means the first.' }),
     /** The model output shown and matched ('' = the first). */
-    output: z.string().max(256).default(''),
+    output: z.string().max(256).default('').meta({ title: 'Model output', description: 'The model output that is shown and matched; empty means the first.' }),
     /** Value range of image tensors the model takes and makes (a tanh generator makes −1..1). */
-    range: z.enum(['0..1', '-1..1']).default('-1..1'),
+    range: z.enum(['0..1', '-1..1']).default('-1..1').meta({ title: 'Image range', description: 'Value range of image tensors the model takes and makes (a tanh generator makes -1..1).' }),
     /** Initializers LoRA adapts, by name; empty = every MatMul/Gemm/Conv weight. */
-    loraWeights: z.array(z.string().min(1).max(256)).max(256).default([]),
+    loraWeights: z.array(z.string().min(1).max(256)).max(256).default([]).meta({ title: 'LoRA weights', description: 'Initializers LoRA adapts, by name; empty means every MatMul, Gemm and Conv weight.' }),
     /** Batch size for a symbolic batch dimension when nothing wired sets it. */
-    batch: z.number().int().min(1).max(64).default(1),
+    batch: z.number().int().min(1).max(64).default(1).meta({ title: 'Batch size', description: 'Batch size for a symbolic batch dimension when nothing wired sets it.' }),
     /** Seed of the input drawn when none is wired. */
-    seed: z.number().int().min(0).max(0xffffffff).default(0),
+    seed: z.number().int().min(0).max(0xffffffff).default(0).meta({ title: 'Seed', description: 'Seed of the input drawn when none is wired.' }),
   }),
 });
