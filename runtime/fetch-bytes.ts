@@ -50,6 +50,11 @@ async function readCapped(body: ReadableStream<Uint8Array> | null, limit: ByteLi
     }
     chunks.push(value);
   }
+  return joinChunks(chunks, total);
+}
+
+/** The chunks of a bounded read as one array (the one chunk itself when there is only one). */
+export function joinChunks(chunks: readonly Uint8Array[], total: number): Uint8Array {
   if (chunks.length === 1) return chunks[0];
   const out = new Uint8Array(total);
   let at = 0;

@@ -5,6 +5,7 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { type ByteLimit, formatBytes, LIMITS, LimitError } from '../../ml/untrusted/limits.ts';
+import { joinChunks } from '../fetch-bytes.ts';
 
 const CHUNK = 1 << 20;
 
@@ -32,14 +33,7 @@ export async function readUserFile(path: string, opts: { limit?: ByteLimit; sign
       if (total > maxBytes) throw new LimitError(limit, `holds more than ${formatBytes(maxBytes)}`);
       chunks.push(buf.subarray(0, bytesRead));
     }
-    if (chunks.length === 1) return chunks[0];
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const c of chunks) {
-      out.set(c, at);
-      at += c.byteLength;
-    }
-    return out;
+    return joinChunks(chunks, total);
   } finally {
     await file.close();
   }
