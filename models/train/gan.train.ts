@@ -20,7 +20,7 @@ import type { TrainFn } from './options.ts';
 import { Ema, ProgressReporter } from './progress.ts';
 
 export const GAN_DEFAULTS = {
-  steps: 6000,
+  steps: 5200,
   batch: 16,
   lr: 0.0025,
   r1Gamma: 0.2,
@@ -28,7 +28,8 @@ export const GAN_DEFAULTS = {
   emaHalfLifeImages: 5000,
   checkpointEvery: 200,
   seed: 0,
-  config: { resolution: 64, zDim: 128, wDim: 256, mappingLayers: 4, channels: [256, 256, 128, 64, 32], dChannels: [32, 64, 128, 256, 256] },
+  // Sized for 90 minutes of one core: about 1 s an iteration at batch 16 (5,200 of them) (G 0.8 M, D 0.9 M weights).
+  config: { resolution: 64, zDim: 128, wDim: 128, mappingLayers: 4, channels: [128, 128, 64, 32, 16], dChannels: [16, 32, 64, 128, 128] },
 };
 
 const SMOKE = { steps: 4, batch: 4, images: 8, checkpointEvery: 2, config: { resolution: 64, zDim: 8, wDim: 16, mappingLayers: 2, channels: [16, 16, 8, 8, 8], dChannels: [8, 8, 8, 16, 16] } };
