@@ -17,7 +17,7 @@ import { configFromArchitectures } from '../models/diffusion/architecture.ts';
 import { type DiffusionConfig, diffusionConfigSchema, textEncoderGraph, unetGraph } from '../models/diffusion/graphs.ts';
 import { buildVaeDecode, VAE_CONFIG, vaeConfigSchema, type VaeConfig } from '../models/diffusion/vae.ts';
 import { toFloat32 } from '../models/pack/half.ts';
-import { EMOJI_PACK_DIR, readManifest } from '../models/pack/write.ts';
+import { EMOJI_PACK_DIR, readDiffusionManifest } from '../models/pack/write.ts';
 import { DENOISER_DEFAULTS } from '../models/train/denoiser.train.ts';
 
 const { values: opt } = parseArgs({
@@ -40,7 +40,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 /** Config and weights from the pack, or the training defaults with initial weights. */
 function loadModels(): { config: DiffusionConfig; vae: VaeConfig; weights: Record<string, Tensor> | null; source: string } {
-  const m = existsSync(opt.pack!) ? readManifest(opt.pack!) : null;
+  const m = existsSync(opt.pack!) ? readDiffusionManifest(opt.pack!) : null;
   const c = m?.components;
   if (m && c?.unet && c.textEncoder && c.vae) {
     const weights: Record<string, Tensor> = {};

@@ -22,7 +22,7 @@ import { loadPixels, pixelBatch } from '../models/data/pixels.ts';
 import { mean, psnrPerImage } from '../models/eval/image-metrics.ts';
 import { loadPack } from '../models/pack/load.ts';
 import { COMPONENTS } from '../models/pack/manifest.ts';
-import { EMOJI_PACK_DIR, fileFetchBytes, readManifest } from '../models/pack/write.ts';
+import { EMOJI_PACK_DIR, fileFetchBytes, readDiffusionManifest } from '../models/pack/write.ts';
 import { PACK_ARCHITECTURES } from '../models/personalize/architectures.ts';
 import { invertLatent } from '../models/personalize/latent-inversion.ts';
 import { generateImages, type Method, METHODS, personalize } from '../models/personalize/methods.ts';
@@ -63,7 +63,7 @@ async function main() {
   // Inversion needs only the autoencoder, so it can be measured while the denoiser still trains.
   const methodsToo = opt.part !== 'inversion';
   const needed = methodsToo ? [...COMPONENTS] : (['vae'] as const);
-  const missing = needed.filter((c) => !readManifest(packDir)?.components[c]);
+  const missing = needed.filter((c) => !readDiffusionManifest(packDir)?.components[c]);
   if (missing.length) {
     process.stderr.write(`bench:personalize: the pack in ${packDir} lacks ${missing.join(', ')}; train them first (npm run train -- …), or run with --random tiny to check the pipeline\n`);
     process.exit(2);

@@ -34,20 +34,46 @@ export {
 } from './text/tokenizer.ts';
 
 export {
+  type AnyComponentName,
   type ComponentEntry,
   type ComponentName,
   componentNameSchema,
   componentSchema,
   COMPONENTS,
+  type DiffusionManifest,
+  diffusionManifestSchema,
+  FAMILIES,
+  GAN_COMPONENTS,
+  GAN_INVERSION_SPACES,
+  type GanComponentName,
+  type GanManifest,
+  ganManifestSchema,
   INVERSION_SPACES,
   type InversionSpace,
   inversionSpaceSchema,
   type Manifest,
   manifestSchema,
+  type PackFamily,
   type Recipe,
   recipeSchema,
 } from './pack/manifest.ts';
-export { type FetchBytes, httpFetchBytes, type LoadedPack, loadPack, type LoadPackOptions, PackError, parseManifest, sha256Hex, type TensorSpec } from './pack/load.ts';
+export {
+  type FetchBytes,
+  httpFetchBytes,
+  type LoadedPack,
+  loadComponent,
+  loadPack,
+  type LoadPackOptions,
+  PackError,
+  parseManifest,
+  readManifestFamily,
+  readPackManifest,
+  requireFamily,
+  sha256Hex,
+  type TensorSpec,
+} from './pack/load.ts';
+export { GAN_ENCODER_KIND, GAN_GENERATOR_KIND, ganConfigFrom, ganGeneratorArchitecture, ganLoraLayers, generatorWeightShapes } from './gan/architecture.ts';
+export { type LoadedGanPack, loadGanPack, type LoadGanPackOptions } from './gan/pack.ts';
 export { fromHalfBits, toFloat16, toFloat32, toHalfBits } from './pack/half.ts';
 export { paramShapes } from './pack/spec.ts';
 

@@ -21,7 +21,20 @@ export { CHANNELS, cacheRoot, decodeEmoji, IMAGE_BYTES, IMAGE_SIZE, loadPixels, 
 export { CAPTION_MAX_LENGTH, emojiTokenizer, emojiTokenizerConfig, PLACEHOLDER_SLOTS } from './text/emoji-vocab.ts';
 
 export { EMOJI_ATTRIBUTION, EMOJI_PACK_NAME, emojiPackBase } from './pack/emoji-pack.ts';
-export { EMOJI_PACK_DIR, exportComponent, type ExportOptions, fileFetchBytes, readManifest, recordMetrics, updateManifest, weightsFileName, writeManifest } from './pack/write.ts';
+export {
+  EMOJI_GAN_PACK_DIR,
+  EMOJI_PACK_DIR,
+  exportComponent,
+  type ExportOptions,
+  fileFetchBytes,
+  readDiffusionManifest,
+  readManifest,
+  recordMetrics,
+  updateManifest,
+  weightsFileName,
+  writeManifest,
+  writeWeightsFile,
+} from './pack/write.ts';
 
 export { type TrainFn, type TrainOptions, type TrainOptionsInput, type TrainResult, trainOptionsSchema } from './train/options.ts';
 export { type Checkpoint, type CheckpointState, checkpointStateSchema, hasCheckpoint, loadCheckpoint, saveCheckpoint, settingsDiff } from './train/checkpoint.ts';

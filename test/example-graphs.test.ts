@@ -7,14 +7,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { COMPONENTS } from '../models/pack/manifest.ts';
-import { readManifest } from '../models/pack/write.ts';
+import { readDiffusionManifest } from '../models/pack/write.ts';
 import { writeTinyPack } from '../models/personalize/tiny-pack.ts';
 import { runGraphCli } from '../runtime/cli/graph-cli.ts';
 import { type ExampleNode, reducedParams } from './reduced-steps.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const examples = (await readdir(join(root, 'graphs'))).filter((f) => f.endsWith('.json')).sort();
-const builtIn = readManifest(join(root, 'public', 'models', 'emoji-diffusion'));
+const builtIn = readDiffusionManifest(join(root, 'public', 'models', 'emoji-diffusion'));
 const builtInComplete = COMPONENTS.every((c) => builtIn?.components[c]);
 
 /** The reduced-steps override as --set arguments, and the pack to use instead of the built-in one. */

@@ -6,9 +6,9 @@ import { f32, GraphBuilder, Linear, Params, readSafetensors, type Tensor, writeS
 import { buildTokenizerConfig } from '../text/tokenizer.ts';
 import { fromHalfBits, toFloat16, toFloat32, toHalfBits } from './half.ts';
 import { type FetchBytes, httpFetchBytes, loadPack, PackError, sha256Hex, type TensorSpec } from './load.ts';
-import type { Manifest } from './manifest.ts';
+import type { DiffusionManifest as Manifest } from './manifest.ts';
 import { paramShapes } from './spec.ts';
-import { exportComponent, readManifest, recordMetrics } from './write.ts';
+import { exportComponent, readDiffusionManifest, recordMetrics } from './write.ts';
 
 // A one-layer "architecture" whose config says its sizes, as real ones do.
 const tinySpec: TensorSpec = (a) => {
@@ -140,7 +140,7 @@ describe('exportComponent', () => {
     expect(Array.from(w.vae!['vae.proj.bias'].data as Float32Array)).toEqual([0.5, -0.5]);
     // Re-exporting identical weights keeps measured metrics; other components stay as they were.
     await exportComponent({ dir, component: 'vae', tensors: weights(), architecture: arch, dtype: 'float16', base });
-    expect(readManifest(dir)!.components.vae!.metrics).toEqual({ psnr: 30 });
+    expect(readDiffusionManifest(dir)!.components.vae!.metrics).toEqual({ psnr: 30 });
     expect(() => recordMetrics(dir, 'unet', { x: 1 })).toThrow(/no component unet/);
   });
 });

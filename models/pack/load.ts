@@ -2,10 +2,13 @@
 // checked (size, sha256, safetensors header) and compared with what its architecture needs, tensor
 // by tensor. Fetching is injected (fs in Node, fetch in the browser), so one loader serves both.
 // Packs may come from users, so every problem is a PackError naming the component and tensor.
+// A pack is of one family (manifest.ts): loadPack serves diffusion packs; other families' loaders
+// (models/gan/pack.ts) share readPackManifest and loadComponent, and readManifestFamily lets a
+// caller choose the loader.
 import { readSafetensors, type Tensor } from '../../ml/index.ts';
 import { checkJsonDepth, formatBytes, LIMITS } from '../../ml/untrusted/index.ts';
 import { toFloat32 } from './half.ts';
-import { COMPONENTS, type ComponentEntry, type ComponentName, type Manifest, manifestSchema } from './manifest.ts';
+import { COMPONENTS, type ComponentEntry, type ComponentName, type DiffusionManifest, FAMILY_TITLES, type Manifest, manifestSchema, type PackFamily } from './manifest.ts';
 
 /** Reads a file of the pack by name ('manifest.json', 'vae.safetensors'); rejects when absent. */
 export type FetchBytes = (file: string) => Promise<Uint8Array>;
@@ -30,10 +33,12 @@ export interface LoadPackOptions {
   components?: readonly ComponentName[];
   /** Check sha256 of each weights file (default true; costs a hash of every byte). */
   verifyHash?: boolean;
+  /** Who asks, for the error a pack of another family gives ('this node' → 'this node needs a diffusion … pack'). */
+  who?: string;
 }
 
 export interface LoadedPack {
-  manifest: Manifest;
+  manifest: DiffusionManifest;
   /** float32 weights (float16 files widened) by component, keyed as the graph inputs are named. */
   weights: Partial<Record<ComponentName, Record<string, Tensor>>>;
 }
@@ -64,6 +69,9 @@ export function parseManifest(bytes: Uint8Array): Manifest {
   } catch (e) {
     throw new PackError(e instanceof SyntaxError ? `manifest.json is not valid JSON (${e.message})` : (e as Error).message);
   }
+  const family = (json as { family?: unknown } | null)?.family;
+  if (typeof family !== 'string' || !Object.hasOwn(FAMILY_TITLES, family))
+    throw new PackError(`manifest.json does not match the schema: family: ${JSON.stringify(family)} is not a family this app knows (${Object.keys(FAMILY_TITLES).join(', ')})`);
   const r = manifestSchema.safeParse(json);
   if (!r.success) {
     const issues = r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
@@ -72,14 +80,35 @@ export function parseManifest(bytes: Uint8Array): Manifest {
   return r.data;
 }
 
-export async function loadPack(fetchBytes: FetchBytes, opts: LoadPackOptions): Promise<LoadedPack> {
+/** The pack's manifest.json, read and validated (of either family). */
+export async function readPackManifest(fetchBytes: FetchBytes): Promise<Manifest> {
   let manifestBytes: Uint8Array;
   try {
     manifestBytes = await fetchBytes('manifest.json');
   } catch (e) {
     throw new PackError(`cannot read manifest.json (${(e as Error).message})`);
   }
-  const manifest = parseManifest(manifestBytes);
+  return parseManifest(manifestBytes);
+}
+
+/** Which family a pack is (from its validated manifest): what a caller checks before choosing a loader. */
+export async function readManifestFamily(fetchBytes: FetchBytes): Promise<PackFamily> {
+  return (await readPackManifest(fetchBytes)).family;
+}
+
+/**
+ * The manifest narrowed to one family, or a PackError that says what was needed and what was given:
+ * 'this node needs a diffusion (latent-diffusion) pack; "emoji-gan" is a GAN (stylegan) pack'.
+ */
+export function requireFamily<F extends PackFamily>(m: Manifest, family: F, who?: string): Extract<Manifest, { family: F }> {
+  const need = who ? `${who} needs a ${FAMILY_TITLES[family]} pack` : `a ${FAMILY_TITLES[family]} pack is needed here`;
+  if (m.family !== family) throw new PackError(`${need}; "${m.name}" is a ${FAMILY_TITLES[m.family]} pack`);
+  return m as Extract<Manifest, { family: F }>;
+}
+
+/** Loads a diffusion pack (a pack of another family is a PackError that says so). */
+export async function loadPack(fetchBytes: FetchBytes, opts: LoadPackOptions): Promise<LoadedPack> {
+  const manifest = requireFamily(await readPackManifest(fetchBytes), 'latent-diffusion', opts.who);
   const wanted = opts.components ?? COMPONENTS.filter((c) => manifest.components[c]);
   const weights: LoadedPack['weights'] = {};
   for (const name of wanted) {
@@ -90,7 +119,16 @@ export async function loadPack(fetchBytes: FetchBytes, opts: LoadPackOptions): P
   return { manifest, weights };
 }
 
-async function loadComponent(fetchBytes: FetchBytes, name: ComponentName, entry: ComponentEntry, opts: LoadPackOptions): Promise<Record<string, Tensor>> {
+/**
+ * One component's weights, checked: size, sha256, safetensors, and every tensor's name, dtype and
+ * shape against what its architecture (looked up by kind in `opts.architectures`) needs.
+ */
+export async function loadComponent(
+  fetchBytes: FetchBytes,
+  name: string,
+  entry: ComponentEntry,
+  opts: Pick<LoadPackOptions, 'architectures' | 'verifyHash'>,
+): Promise<Record<string, Tensor>> {
   // Own properties only: a kind named "constructor" or "__proto__" is no architecture.
   const kind = entry.architecture.kind;
   const spec = Object.hasOwn(opts.architectures, kind) ? opts.architectures[kind] : undefined;

@@ -1,18 +1,41 @@
 // The model-pack manifest: one JSON file beside the safetensors weights that says what the pack is
-// (family, resolution, latent, vocabulary), what it offers (inversion spaces, LoRA targets), where
-// it comes from (licences, attribution, training recipe) and how well it does (metrics). Each
-// component records its architecture config, so graphs are rebuilt from config + weights alone.
+// (family, resolution, latent, vocabulary or classes), what it offers (inversion spaces, LoRA
+// targets), where it comes from (licences, attribution, training recipe) and how well it does
+// (metrics). Each component records its architecture config, so graphs are rebuilt from config +
+// weights alone. The family decides the rest of the shape: a latent-diffusion pack has a latent, a
+// tokenizer and five components; a stylegan pack has sub-category classes and a generator.
 import { z } from 'zod';
 import { LIMITS } from '../../ml/untrusted/limits.ts';
+import { GAN_ENCODER_KIND, ganGeneratorArchitectureSchema } from '../gan/architecture.ts';
 import { tokenizerConfigSchema } from '../text/tokenizer.ts';
 
+export const FAMILIES = ['latent-diffusion', 'stylegan'] as const;
+export type PackFamily = (typeof FAMILIES)[number];
+
+/** How messages name each family. */
+export const FAMILY_TITLES: Record<PackFamily, string> = { 'latent-diffusion': 'diffusion (latent-diffusion)', stylegan: 'GAN (stylegan)' };
+
+/** A latent-diffusion pack's components. */
 export const COMPONENTS = ['vae', 'textEncoder', 'unet', 'evaluator', 'conceptEncoder'] as const;
 export const componentNameSchema = z.enum(COMPONENTS);
 export type ComponentName = z.infer<typeof componentNameSchema>;
 
+/** A stylegan pack's components (the encoder is optional: image → W+ starts for inversion). */
+export const GAN_COMPONENTS = ['generator', 'encoder', 'evaluator'] as const;
+export const ganComponentNameSchema = z.enum(GAN_COMPONENTS);
+export type GanComponentName = z.infer<typeof ganComponentNameSchema>;
+
+/** A component of a pack of either family. */
+export const anyComponentNameSchema = z.enum([...COMPONENTS, 'generator', 'encoder']);
+export type AnyComponentName = z.infer<typeof anyComponentNameSchema>;
+
 export const INVERSION_SPACES = ['noise', 'text-embedding', 'weights', 'latent'] as const;
 export const inversionSpaceSchema = z.enum(INVERSION_SPACES);
 export type InversionSpace = z.infer<typeof inversionSpaceSchema>;
+
+/** The GAN family's spaces: Z, W, W+, S (per-layer styles), F (a feature map) and the weights. */
+export const GAN_INVERSION_SPACES = ['z', 'w', 'w+', 's', 'f', 'weights'] as const;
+export const ganInversionSpaceSchema = z.enum(GAN_INVERSION_SPACES);
 
 const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase hex digits');
 // A file name inside the pack folder: no directories, so a manifest cannot point outside its pack.
@@ -66,13 +89,27 @@ export const attributionSchema = z.object({
   package: z.string().optional(),
 });
 
-export const manifestSchema = z
+const resolutionSchema = z.object({ width: z.number().int().positive(), height: z.number().int().positive(), channels: z.number().int().positive() });
+const licenseSchema = z.object({
+  /** Licence of the trained weights (SPDX id). */
+  weights: z.string(),
+  data: z.array(attributionSchema).min(1),
+  /** The text the app shows to credit the data. */
+  attribution: z.string(),
+});
+const datasetSchema = z.object({
+  description: z.string(),
+  /** Concept ids (base unified codes) no component was trained on. */
+  heldOutConcepts: z.array(z.string()),
+});
+
+export const diffusionManifestSchema = z
   .object({
     schemaVersion: z.literal(1),
     name: z.string().min(1),
-    family: z.enum(['latent-diffusion']),
+    family: z.literal('latent-diffusion'),
     description: z.string(),
-    resolution: z.object({ width: z.number().int().positive(), height: z.number().int().positive(), channels: z.number().int().positive() }),
+    resolution: resolutionSchema,
     /** Images are RGB in [−1, 1], composited on this background. */
     background: z.enum(['white', 'alpha']),
     latent: z.object({
@@ -85,19 +122,58 @@ export const manifestSchema = z
     tokenizer: tokenizerConfigSchema,
     inversionSpaces: z.array(inversionSpaceSchema),
     lora: z.array(loraTargetSchema),
-    license: z.object({
-      /** Licence of the trained weights (SPDX id). */
-      weights: z.string(),
-      data: z.array(attributionSchema).min(1),
-      /** The text the app shows to credit the data. */
-      attribution: z.string(),
-    }),
-    dataset: z.object({
-      description: z.string(),
-      /** Concept ids (base unified codes) no component was trained on. */
-      heldOutConcepts: z.array(z.string()),
-    }),
+    license: licenseSchema,
+    dataset: datasetSchema,
     components: z.object(Object.fromEntries(COMPONENTS.map((c) => [c, componentSchema.optional()])) as Record<ComponentName, z.ZodOptional<typeof componentSchema>>).strict(),
   })
   .strict();
+export type DiffusionManifest = z.infer<typeof diffusionManifestSchema>;
+
+/** The generator's entry: its architecture is the bounded GanConfig, checked before any weight is read. */
+export const ganGeneratorEntrySchema = componentSchema.extend({ architecture: ganGeneratorArchitectureSchema });
+const ganEncoderEntrySchema = componentSchema.extend({ architecture: z.object({ kind: z.literal(GAN_ENCODER_KIND) }).catchall(z.unknown()) });
+
+export const ganLoraTargetSchema = z.object({
+  component: z.literal('generator'),
+  /** The modulated convolutions' dotted paths (e.g. 'g.synthesis.b16.conv0.conv'). */
+  layers: z.array(z.string().min(1)).min(1),
+  kind: z.literal('conv'),
+});
+
+export const ganManifestSchema = z
+  .object({
+    schemaVersion: z.literal(1),
+    name: z.string().min(1),
+    family: z.literal('stylegan'),
+    description: z.string(),
+    resolution: resolutionSchema,
+    background: z.enum(['white', 'alpha']),
+    /** The sub-categories the mapping network is conditioned on, in one-hot order. */
+    classes: z.array(z.string().min(1).max(200)).max(4096),
+    inversionSpaces: z.array(ganInversionSpaceSchema),
+    lora: z.array(ganLoraTargetSchema),
+    license: licenseSchema,
+    dataset: datasetSchema,
+    components: z
+      .object({
+        generator: ganGeneratorEntrySchema,
+        encoder: ganEncoderEntrySchema.optional(),
+        /** The same small CLIP as the diffusion pack's (a copy of its file): metrics compare across families. */
+        evaluator: componentSchema,
+      })
+      .strict(),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    // The class list and the image size are said twice (for readers and for the generator): they must agree.
+    const g = m.components.generator.architecture;
+    if (m.classes.length !== g.classes)
+      ctx.addIssue({ code: 'custom', path: ['classes'], message: `${m.classes.length} class names for a generator conditioned on ${g.classes} classes` });
+    if (m.resolution.width !== g.resolution || m.resolution.height !== g.resolution || m.resolution.channels !== g.imageChannels)
+      ctx.addIssue({ code: 'custom', path: ['resolution'], message: `${m.resolution.width}×${m.resolution.height}×${m.resolution.channels} is not the generator's ${g.resolution}×${g.resolution}×${g.imageChannels}` });
+  });
+export type GanManifest = z.infer<typeof ganManifestSchema>;
+
+export const manifestSchema = z.discriminatedUnion('family', [diffusionManifestSchema, ganManifestSchema]);
+/** A pack's manifest, of either family: narrow on `family` before reading family fields. */
 export type Manifest = z.infer<typeof manifestSchema>;

@@ -8,7 +8,7 @@ import { VAE_CONFIG, type VaeConfig, vaeParams } from '../diffusion/vae.ts';
 import { clipArchitecture } from '../evaluator/architecture.ts';
 import { buildTrainingGraph } from '../evaluator/clip.ts';
 import { clipConfig } from '../evaluator/config.ts';
-import type { Manifest } from '../pack/manifest.ts';
+import type { DiffusionManifest } from '../pack/manifest.ts';
 import { exportComponent } from '../pack/write.ts';
 import { buildTokenizerConfig } from '../text/tokenizer.ts';
 import { DENOISER_DEFAULTS } from '../train/denoiser.train.ts';
@@ -29,13 +29,13 @@ export interface TinyPackOptions {
   size?: 'tiny' | 'full';
 }
 
-export async function writeTinyPack(dir: string, opts: TinyPackOptions = {}): Promise<Manifest> {
+export async function writeTinyPack(dir: string, opts: TinyPackOptions = {}): Promise<DiffusionManifest> {
   const seed = opts.seed ?? 1;
   const skip = new Set(opts.without ?? []);
   const full = opts.size === 'full';
   const tokenizer = buildTokenizerConfig([WORDS.join(' ')], { maxLength: full ? 20 : 8, placeholders: 4 });
-  let manifest!: Manifest;
-  const base = (): Manifest => ({
+  let manifest!: DiffusionManifest;
+  const base = (): DiffusionManifest => ({
     schemaVersion: 1,
     name: opts.name ?? 'tiny-test-pack',
     family: 'latent-diffusion',

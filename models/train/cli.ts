@@ -1,17 +1,19 @@
 // npm run train -- <model> [--steps N] [--batch B] [--lr X] [--threads T] [--resume]
-//                          [--checkpoints DIR] [--out DIR] [--checkpoint-every K] [--smoke] [--no-export]
+//                          [--checkpoints DIR] [--out DIR] [--checkpoint-every K] [--smoke] [--no-export] [--export-only]
 // Retrains one component of the built-in pack from scratch (or continues with --resume). The model
 // is the name of a models/train/<model>.train.ts file that exports `train(options)`; adding a model
-// is adding such a file. Ctrl-C stops after the current step and writes a checkpoint.
+// is adding such a file. Ctrl-C stops after the current step and writes a checkpoint. A module that
+// also exports `exportOnly(options)` can write its pack from the checkpoint alone (--export-only).
+// The diffusion components go into public/models/emoji-diffusion, the GAN into public/models/emoji-gan.
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MissingDataError } from '../data/data-packages.ts';
 import { cacheRoot } from '../data/pixels.ts';
-import { EMOJI_PACK_DIR } from '../pack/write.ts';
+import { EMOJI_GAN_PACK_DIR, EMOJI_PACK_DIR } from '../pack/write.ts';
 import { formatDuration } from './progress.ts';
-import { type TrainFn, trainOptionsSchema } from './options.ts';
+import { type ExportOnlyFn, type TrainFn, trainOptionsSchema } from './options.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SUFFIX = '.train.ts';
@@ -30,8 +32,22 @@ export async function loadTrainer(model: string): Promise<TrainFn> {
   return mod.train as TrainFn;
 }
 
+export async function loadExportOnly(model: string): Promise<ExportOnlyFn> {
+  await loadTrainer(model);
+  const mod = (await import(pathToFileURL(join(HERE, `${model}${SUFFIX}`)).href)) as { exportOnly?: unknown };
+  if (typeof mod.exportOnly !== 'function') throw new Error(`--export-only: models/train/${model}${SUFFIX} has no export step of its own (it exports when training ends)`);
+  return mod.exportOnly as ExportOnlyFn;
+}
+
+/** The pack a model exports into by default; a smoke run's lives in the cache, never in the repository. */
+function defaultPack(model: string, smoke: boolean): string {
+  const gan = model === 'gan';
+  if (smoke) return join(cacheRoot(), gan ? 'smoke-gan-pack' : 'smoke-pack');
+  return gan ? EMOJI_GAN_PACK_DIR : EMOJI_PACK_DIR;
+}
+
 const USAGE = `usage: npm run train -- <model> [--steps N] [--batch B] [--lr X] [--threads T] [--resume]
-                        [--checkpoints DIR] [--out DIR] [--checkpoint-every K] [--smoke] [--no-export]`;
+                        [--checkpoints DIR] [--out DIR] [--checkpoint-every K] [--smoke] [--no-export] [--export-only]`;
 
 export function parseTrainArgs(argv: string[]) {
   const { values, positionals } = parseArgs({
@@ -48,6 +64,7 @@ export function parseTrainArgs(argv: string[]) {
       'checkpoint-every': { type: 'string' },
       smoke: { type: 'boolean' },
       'no-export': { type: 'boolean' },
+      'export-only': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -62,11 +79,13 @@ export function parseTrainArgs(argv: string[]) {
     threads: num(values.threads),
     resume: values.resume ?? false,
     checkpoints: values.checkpoints ?? join(cacheRoot(), smoke ? 'smoke-checkpoints' : 'checkpoints'),
-    out: values.out ?? (smoke ? join(cacheRoot(), 'smoke-pack') : EMOJI_PACK_DIR),
+    out: values.out ?? defaultPack(positionals[0], smoke),
     checkpointEvery: num(values['checkpoint-every']),
     smoke,
     noExport: values['no-export'] ?? false,
+    exportOnly: values['export-only'] ?? false,
   });
+  if (options.exportOnly && options.noExport) throw new Error('--export-only and --no-export contradict each other');
   return { model: positionals[0], options };
 }
 
@@ -76,7 +95,7 @@ async function main() {
     console.error(`${USAGE}\nmodels: ${availableModels().join(', ')}`);
     process.exit(2);
   }
-  const train = await loadTrainer(args.model);
+  const train = args.options.exportOnly ? await loadExportOnly(args.model) : await loadTrainer(args.model);
   const stop = new AbortController();
   process.on('SIGINT', () => {
     if (stop.signal.aborted) process.exit(130); // a second Ctrl-C does not wait

@@ -12,7 +12,7 @@ import { loadEmojiDataset } from '../data/emoji.ts';
 import { addNoise, alphaBar } from '../diffusion/schedule.ts';
 import { loadPack } from '../pack/load.ts';
 import { emojiPackBase } from '../pack/emoji-pack.ts';
-import { exportComponent, fileFetchBytes, readManifest } from '../pack/write.ts';
+import { exportComponent, fileFetchBytes, readDiffusionManifest } from '../pack/write.ts';
 import { PACK_ARCHITECTURES } from '../personalize/architectures.ts';
 import { conceptEncoderArchitecture, conceptEncoderConfigSchema, conceptTrainingGraph } from '../personalize/concept-encoder.ts';
 import { PackModel } from '../personalize/model.ts';
@@ -43,7 +43,7 @@ export const train: TrainFn = async (opts) => {
   // A smoke run trains against a tiny random pack of its own, so it never needs (or touches) the real one.
   const packDir = opts.smoke ? join(opts.checkpoints, 'concept-encoder-smoke-pack') : opts.out;
   if (opts.smoke) await writeTinyPack(packDir, { without: ['conceptEncoder'] });
-  const manifest = readManifest(packDir);
+  const manifest = readDiffusionManifest(packDir);
   for (const c of ['vae', 'textEncoder', 'unet'] as const)
     if (!manifest?.components[c]) throw new Error(`the pack in ${packDir} has no ${c}: train it first (npm run train -- ${c === 'vae' ? 'vae' : 'denoiser'})`);
   const loaded = await loadPack(fileFetchBytes(packDir), { architectures: PACK_ARCHITECTURES, components: ['vae', 'textEncoder', 'unet'] });

@@ -7,7 +7,7 @@ import { type Backend, readSafetensors, type Rng } from '../../ml/index.ts';
 import { loadEmojiDataset } from '../data/emoji.ts';
 import { vaeConfigSchema } from '../diffusion/vae.ts';
 import { toFloat32 } from '../pack/half.ts';
-import { readManifest } from '../pack/write.ts';
+import { readDiffusionManifest } from '../pack/write.ts';
 import { buildTokenizerConfig, Tokenizer } from '../text/tokenizer.ts';
 import { encodeLatents, latentScale, sampleLatent } from './latents.ts';
 
@@ -38,7 +38,7 @@ interface DataOptions {
 
 export async function denoiserData(o: DataOptions, backend: Backend, log: (s: string) => void): Promise<DenoiserData> {
   if (o.synthetic) return syntheticData(o.synthetic);
-  const manifest = readManifest(o.packDir);
+  const manifest = readDiffusionManifest(o.packDir);
   const entry = manifest?.components.vae;
   if (!manifest || !entry) throw new Error(`no trained VAE in ${o.packDir} (manifest.json lists no vae): train it first (npm run train -- vae)`);
   const vaeConfig = vaeConfigSchema.parse(entry.architecture);

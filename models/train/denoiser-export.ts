@@ -6,7 +6,7 @@ import { textEncoderArchitecture, textEncoderWeightShapes, unetArchitecture, une
 import type { DiffusionConfig } from '../diffusion/graphs.ts';
 import type { ScheduleConfig } from '../diffusion/schedule.ts';
 import { emojiPackBase } from '../pack/emoji-pack.ts';
-import type { ComponentEntry, Manifest } from '../pack/manifest.ts';
+import type { ComponentEntry, DiffusionManifest } from '../pack/manifest.ts';
 import { exportComponent } from '../pack/write.ts';
 import type { TokenizerConfig } from '../text/tokenizer.ts';
 
@@ -44,7 +44,7 @@ export async function exportDenoiser(e: DenoiserExport): Promise<{ text: Compone
       `warmup ${e.options.warmup} + cosine over ${e.options.steps} steps, grad-norm clip 1, EMA ${e.options.emaDecay} (exported)`,
   };
   const targets = unetLoraTargets(e.config);
-  const patch = (m: Manifest) => {
+  const patch = (m: DiffusionManifest) => {
     m.tokenizer = e.tokenizer;
     m.lora = [
       ...m.lora.filter((t) => t.component !== 'unet'),

@@ -3,7 +3,8 @@
 // R1, Adam β1 0 / β2 0.99, generator EMA) with DiffAugment, which small datasets need. Resumable
 // like every trainer here: weights, both optimizers, the EMA and w_avg go into the checkpoint, and
 // every random draw is a pure function of (seed, step). The checkpoint holds the generator's EMA
-// and the class list (in its settings); exporting them as the emoji-gan pack is a separate step.
+// and the class list (in its settings); a finished run exports them as the emoji-gan pack
+// (gan-export.ts), and `--export-only` does that for the checkpoint as it stands.
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { f32, type Tensor } from '../../ml/index.ts';
@@ -15,8 +16,9 @@ import { type GanConfig, ganConfigSchema } from '../gan/config.ts';
 import { GanTrainer, type GanHyper } from '../gan/train-step.ts';
 import { EpochSampler, stepRng } from './batches.ts';
 import { saveCheckpoint } from './checkpoint.ts';
+import { exportGanPack } from './gan-export.ts';
 import { LOSS_LOG, startRun } from './loop.ts';
-import type { TrainFn } from './options.ts';
+import type { ExportOnlyFn, TrainFn, TrainOptions } from './options.ts';
 import { Ema, ProgressReporter } from './progress.ts';
 
 export const GAN_DEFAULTS = {
@@ -100,8 +102,24 @@ export const train: TrainFn = async (opts) => {
       checkpoint();
       log(`[gan] stopped at step ${step}; checkpoint written, continue with --resume`);
     }
-    return { step, totalSteps: steps, interrupted, recentLoss: lossEma.value ?? NaN, wallTimeSeconds: wall() };
+    const result = { step, totalSteps: steps, interrupted, recentLoss: lossEma.value ?? NaN, wallTimeSeconds: wall() };
+    if (interrupted || opts.noExport) return result;
+    return { ...result, exported: (await exportPack(run.dir, opts, log)).generator };
   } finally {
     await trainer.release();
   }
+};
+
+/** The pack from the checkpoint in `dir` (the one just written, at the end of a run). */
+async function exportPack(dir: string, opts: TrainOptions, log: (l: string) => void) {
+  const e = await exportGanPack({ checkpointDir: dir, dir: opts.out, threads: opts.threads });
+  log(`[gan] exported ${e.generator.weights} (${e.generator.dtype}, step ${e.state.step}) to ${opts.out}; the pack is ${(e.packBytes / 1e6).toFixed(1)} MB`);
+  return e;
+}
+
+/** `npm run train -- gan --export-only`: the pack from the checkpoint as it stands, finished or not. */
+export const exportOnly: ExportOnlyFn = async (opts) => {
+  const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const { state, generator } = await exportPack(join(opts.checkpoints, 'gan'), opts, log);
+  return { step: state.step, totalSteps: state.totalSteps, interrupted: false, recentLoss: state.lossEma ?? NaN, wallTimeSeconds: state.wallTimeSeconds, exported: generator };
 };

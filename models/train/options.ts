@@ -22,6 +22,8 @@ export const trainOptionsSchema = z.object({
   checkpointEvery: z.number().int().positive().optional(),
   /** Skip exporting into the pack (tests, experiments). */
   noExport: z.boolean().default(false),
+  /** Only export the checkpoint as it is into the pack; train nothing (models whose module has exportOnly). */
+  exportOnly: z.boolean().default(false),
 });
 export type TrainOptionsInput = z.input<typeof trainOptionsSchema>;
 
@@ -46,3 +48,6 @@ export interface TrainResult {
 }
 
 export type TrainFn = (opts: TrainOptions) => Promise<TrainResult>;
+
+/** `--export-only`: writes the pack from the model's checkpoint in `checkpoints` without training. */
+export type ExportOnlyFn = (opts: TrainOptions) => Promise<TrainResult>;

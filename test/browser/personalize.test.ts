@@ -7,14 +7,14 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMPONENTS } from '../../models/pack/manifest.ts';
-import { readManifest } from '../../models/pack/write.ts';
+import { readDiffusionManifest } from '../../models/pack/write.ts';
 import { chromiumMissing, chromiumMissingMessage } from './chromium.ts';
 import { dropFiles, node, nodes, openApp, runFinished, type OpenApp } from './editor-page.ts';
 import { type ExampleNode, reducedParams } from '../reduced-steps.ts';
 import { ROOT } from './server.ts';
 
 const skip = chromiumMissing && !process.env.CI;
-const manifest = readManifest(join(ROOT, 'public', 'models', 'emoji-diffusion'));
+const manifest = readDiffusionManifest(join(ROOT, 'public', 'models', 'emoji-diffusion'));
 const missing = COMPONENTS.filter((c) => !manifest?.components[c]);
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'personalize');
 

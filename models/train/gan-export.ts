@@ -1,0 +1,128 @@
+// Writes the GAN pack (public/models/emoji-gan) from a GAN training checkpoint: the generator's EMA
+// weights and w_avg (optimizer-state entries ema/<name>) as generator.safetensors, a byte copy of the
+// diffusion pack's evaluator (same file, same sha256, same entry: metrics of both families are
+// measured by one model), and manifest.json with the class list and the training recipe.
+// Re-exporting the same weights keeps the generator's measured metrics and the encoder trained
+// against it; new weights drop both (an encoder fitted to other weights would mislead).
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { f32, type Tensor } from '../../ml/index.ts';
+import { STYLES } from '../data/catalog.ts';
+import { ganConfigSchema } from '../gan/config.ts';
+import { ganGeneratorArchitecture, generatorWeightShapes } from '../gan/architecture.ts';
+import { emojiGanPackBase } from '../pack/emoji-pack.ts';
+import { PackError, requireFamily, sha256Hex } from '../pack/load.ts';
+import type { ComponentEntry, GanManifest } from '../pack/manifest.ts';
+import { EMOJI_PACK_DIR, readDiffusionManifest, readManifest, writeManifest, writeWeightsFile } from '../pack/write.ts';
+import { type CheckpointState, loadCheckpoint } from './checkpoint.ts';
+
+/** The pack's size budget (generator + evaluator + manifest). */
+export const GAN_PACK_BUDGET_BYTES = 15e6;
+
+/**
+ * How the generator is stored. float32: at 0.8 M weights the file is 3.3 MB and the pack stays far
+ * under its budget, and float16 changed rendered pixels by up to about 1/100 of the [−1, 1] range
+ * (the modulated convolutions' demodulation amplifies rounding of small weights), which is visible
+ * as dither in flat emoji colours; exact weights cost 1.6 MB more.
+ */
+export const GAN_EXPORT_DTYPE = 'float32';
+
+// What the trainer (gan.train.ts) records in its checkpoint settings; read back with bounds.
+const ganSettingsSchema = z.object({
+  config: ganConfigSchema,
+  hyper: z.object({ batch: z.number().int().positive(), lr: z.number().positive(), r1Gamma: z.number(), r1Interval: z.number().int().positive(), emaHalfLifeImages: z.number().positive() }),
+  steps: z.number().int().positive(),
+  classes: z.array(z.string().min(1)),
+  images: z.number().int().nonnegative(),
+  smoke: z.boolean().optional(),
+});
+
+export interface GanExportOptions {
+  /** The run's checkpoint folder (<checkpoints>/gan). */
+  checkpointDir: string;
+  /** The pack folder to write. */
+  dir: string;
+  /** The diffusion pack whose evaluator is copied (default the built-in one). */
+  evaluatorFrom?: string;
+  /** onnxruntime threads the run used (the recipe records it). */
+  threads: number;
+  dtype?: 'float32' | 'float16';
+}
+
+export interface GanExport {
+  /** The checkpoint's state (step, total steps, wall time) the weights come from. */
+  state: CheckpointState;
+  manifest: GanManifest;
+  generator: ComponentEntry;
+  /** Bytes of the pack's files (weights and manifest). */
+  packBytes: number;
+}
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+export async function exportGanPack(o: GanExportOptions): Promise<GanExport> {
+  const ckpt = loadCheckpoint(o.checkpointDir);
+  if (ckpt.state.model !== 'gan') throw new Error(`the checkpoint in ${o.checkpointDir} is of model "${ckpt.state.model}", not gan`);
+  const parsed = ganSettingsSchema.safeParse(ckpt.state.settings);
+  if (!parsed.success) throw new Error(`the checkpoint in ${o.checkpointDir} has no GAN settings: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const s = parsed.data;
+  const arch = ganGeneratorArchitecture(s.config);
+
+  // The shipped weights are the EMA's; its buffers are flat, the architecture gives the shapes.
+  const tensors: Record<string, Tensor> = {};
+  for (const [name, shape] of Object.entries(generatorWeightShapes(arch))) {
+    const e = ckpt.optimizer[`ema/${name}`];
+    const n = shape.reduce((a, b) => a * b, 1);
+    if (!e) throw new Error(`the checkpoint in ${o.checkpointDir} has no EMA of "${name}" (optimizer entry ema/${name})`);
+    if (e.data.length !== n) throw new Error(`the checkpoint's ema/${name} has ${e.data.length} values; the generator needs [${shape}] (${n})`);
+    tensors[name] = f32(shape, e.data as Float32Array);
+  }
+
+  // A folder holding another family's pack is refused before any file in it is replaced.
+  const old = readManifest(o.dir);
+  const prev = old && requireFamily(old, 'stylegan', `exporting the GAN pack into ${o.dir}`);
+  const evaluator = await copyEvaluator(o.evaluatorFrom ?? EMOJI_PACK_DIR, o.dir);
+  const file = await writeWeightsFile(o.dir, 'generator', tensors, o.dtype ?? GAN_EXPORT_DTYPE);
+  const h = s.hyper;
+  const styles = s.smoke ? 'a smoke run’s handful of images' : `all ${STYLES.length} styles (${STYLES.join(', ')})`;
+  const recipe = {
+    steps: ckpt.state.step,
+    batch: h.batch,
+    lr: h.lr,
+    optimizer: `Adam β 0/0.99, lazy R1 γ ${h.r1Gamma} every ${h.r1Interval} iterations, EMA half-life ${fmt(h.emaHalfLifeImages)} images, DiffAugment colour/translation/cutout`,
+    wallTimeSeconds: Math.round(ckpt.state.wallTimeSeconds),
+    threads: o.threads,
+    data: `emoji train split, ${styles}, ${fmt(s.images)} images, conditioned on ${s.classes.length} Unicode sub-categories`,
+    seed: ckpt.state.seed,
+    notes:
+      `StyleGAN2-like generator (mapping ${s.config.mappingLayers} layers, lr ×${s.config.mappingLrMul}; channels ${s.config.channels.join('/')}), ` +
+      `non-saturating logistic loss, discriminator channels ${s.config.dChannels.join('/')} with minibatch std; ` +
+      `exported: the generator's EMA weights and w_avg (β 0.995) of iteration ${ckpt.state.step} of ${s.steps}`,
+  };
+  const m = emojiGanPackBase(s.config, s.classes, { generator: { ...file, recipe }, evaluator });
+
+  // What outlives a re-export: only what was measured on, or fitted to, these very weights.
+  if (prev?.components.generator.sha256 === file.sha256) {
+    if (prev.components.generator.metrics) m.components.generator.metrics = prev.components.generator.metrics;
+    if (prev.components.encoder) m.components.encoder = prev.components.encoder;
+  } else if (prev?.components.encoder) rmSync(join(o.dir, prev.components.encoder.weights), { force: true });
+  writeManifest(o.dir, m);
+
+  const packBytes = file.bytes + evaluator.bytes + (m.components.encoder?.bytes ?? 0) + readFileSync(join(o.dir, 'manifest.json')).byteLength;
+  if (packBytes > GAN_PACK_BUDGET_BYTES) throw new Error(`the GAN pack in ${o.dir} is ${(packBytes / 1e6).toFixed(1)} MB, over its ${GAN_PACK_BUDGET_BYTES / 1e6} MB budget`);
+  return { state: ckpt.state, manifest: m, generator: m.components.generator, packBytes };
+}
+
+/** Copies the diffusion pack's evaluator file (checked against its sha256) and returns its entry unchanged. */
+async function copyEvaluator(from: string, dir: string): Promise<ComponentEntry> {
+  const entry = readDiffusionManifest(from)?.components.evaluator;
+  if (!entry) throw new PackError(`the pack in ${from} has no evaluator to copy into the GAN pack (npm run train -- evaluator)`);
+  const src = join(from, entry.weights);
+  if (!existsSync(src)) throw new PackError(`weights file ${entry.weights} is missing from ${from}`, 'evaluator');
+  const bytes = new Uint8Array(readFileSync(src));
+  if ((await sha256Hex(bytes)) !== entry.sha256) throw new PackError(`weights file ${entry.weights} in ${from} does not match its sha256`, 'evaluator');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, entry.weights), bytes);
+  return entry;
+}
