@@ -13,7 +13,7 @@ export const GAN_GENERATOR_KIND = 'stylegan2-v1';
 export const GAN_ENCODER_KIND = 'gan-encoder-v1';
 
 /** A generator entry's architecture: the bounded GanConfig under its kind. */
-export const ganGeneratorArchitectureSchema = ganConfigSchema.extend({ kind: z.literal(GAN_GENERATOR_KIND) }).strict();
+export const ganGeneratorArchitectureSchema = z.object({ kind: z.literal(GAN_GENERATOR_KIND) }).extend(ganConfigSchema.shape).strict();
 export type GanGeneratorArchitecture = z.infer<typeof ganGeneratorArchitectureSchema>;
 
 export const ganGeneratorArchitecture = (c: GanConfig): GanGeneratorArchitecture => ({ kind: GAN_GENERATOR_KIND, ...c });
