@@ -1,9 +1,10 @@
-// npm run eval:models [-- <name>…] [--pack DIR] [--threads T] [--quick] [--json] [--record] [--docs DIR]
+// npm run eval:models [-- <name>…] [--pack DIR] [--threads T] [--quick] [--samples N] [--json] [--record] [--docs DIR]
 // Runs the pack's evaluations (every models/eval/<name>.eval.ts, or the ones named) and prints one
 // table of their numbers, or JSON with --json. An evaluation whose components are not trained yet
 // is reported as skipped, not failed, so the command is useful while the pack is being built.
 // A plain run only prints: --record writes the numbers into the pack's manifest and the figures
-// (sample sheets) into docs/; --docs DIR writes the figures to DIR.
+// (sample sheets) into docs/; --docs DIR writes the figures to DIR. Each evaluation measures the
+// pack it names as its default (the diffusion pack, or the GAN pack for `gan`) unless --pack says.
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -21,10 +22,13 @@ export const availableEvals = () =>
     .map((f) => f.slice(0, -SUFFIX.length))
     .sort();
 
-/** The module's evaluate(options), or null when it does not export one (a script run on its own). */
-async function loadEval(name: string): Promise<EvalFn | null> {
-  const mod = (await import(pathToFileURL(join(HERE, `${name}${SUFFIX}`)).href)) as { evaluate?: unknown };
-  return typeof mod.evaluate === 'function' ? (mod.evaluate as EvalFn) : null;
+/** The module's evaluate(options) (null when it exports none: a script run on its own) and its pack. */
+async function loadEval(name: string): Promise<{ evaluate: EvalFn | null; packDir?: string }> {
+  const mod = (await import(pathToFileURL(join(HERE, `${name}${SUFFIX}`)).href)) as { evaluate?: unknown; defaultPackDir?: unknown };
+  return {
+    evaluate: typeof mod.evaluate === 'function' ? (mod.evaluate as EvalFn) : null,
+    ...(typeof mod.defaultPackDir === 'string' ? { packDir: mod.defaultPackDir } : {}),
+  };
 }
 
 /** The table: one row per metric, grouped by evaluation. */
@@ -56,6 +60,7 @@ export function parseEvalArgs(argv: string[]) {
       pack: { type: 'string' },
       threads: { type: 'string' },
       quick: { type: 'boolean' },
+      samples: { type: 'string' },
       json: { type: 'boolean' },
       record: { type: 'boolean' },
       docs: { type: 'string' },
@@ -69,26 +74,27 @@ export function parseEvalArgs(argv: string[]) {
     packDir: values.pack ?? EMOJI_PACK_DIR,
     threads: values.threads === undefined ? undefined : Number(values.threads),
     quick: values.quick ?? false,
+    samples: values.samples === undefined ? undefined : Number(values.samples),
     record,
     docsDir: values.docs ?? (record ? join(HERE, '..', '..', 'docs') : undefined),
   });
-  return { names, opts, json: values.json ?? false };
+  return { names, opts, json: values.json ?? false, packGiven: values.pack !== undefined };
 }
 
 export type EvalRow = { name: string } & (EvalResult | { skipped: string });
 
 /** Runs the evaluations a command line names; returns their rows and whether JSON was asked for. */
 export async function runEvals(argv: string[], log: (line: string) => void = (l) => console.error(l)): Promise<{ results: EvalRow[]; json: boolean }> {
-  const { names, opts, json } = parseEvalArgs(argv);
+  const { names, opts, json, packGiven } = parseEvalArgs(argv);
   const results: EvalRow[] = [];
   for (const name of names) {
-    const evaluate = await loadEval(name);
+    const { evaluate, packDir } = await loadEval(name);
     if (!evaluate) {
       results.push({ name, skipped: `models/eval/${name}${SUFFIX} does not export evaluate(options)` });
       continue;
     }
     try {
-      results.push({ name, ...evalResultSchema.parse(await evaluate({ ...opts, log })) });
+      results.push({ name, ...evalResultSchema.parse(await evaluate({ ...opts, ...(packDir && !packGiven ? { packDir } : {}), log })) });
     } catch (e) {
       // A pack without the component yet is a skip; anything else is a real failure.
       const msg = (e as Error).message;

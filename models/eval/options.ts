@@ -1,8 +1,9 @@
 // What `npm run eval:models` hands to each evaluation: every models/eval/<name>.eval.ts exports
 // `evaluate(options)` returning named numbers for one pack component, so adding an evaluation is
-// adding one file.
+// adding one file. A module may also export `defaultPackDir` when it measures another pack than
+// the diffusion one (gan.eval.ts: the GAN pack).
 import { z } from 'zod';
-import { componentNameSchema } from '../pack/manifest.ts';
+import { anyComponentNameSchema } from '../pack/manifest.ts';
 
 export const evalOptionsSchema = z.object({
   /** The pack folder (manifest.json + weights). */
@@ -15,6 +16,8 @@ export const evalOptionsSchema = z.object({
   docsDir: z.string().optional(),
   /** Write the metrics into the manifest entry of the component (only when asked: --record). */
   record: z.boolean().default(false),
+  /** Images per sampled set, for evaluations that sample (default: their own; --quick: fewer). */
+  samples: z.number().int().min(2).max(100_000).optional(),
 });
 
 export interface EvalOptions extends z.infer<typeof evalOptionsSchema> {
@@ -22,7 +25,7 @@ export interface EvalOptions extends z.infer<typeof evalOptionsSchema> {
 }
 
 export const evalResultSchema = z.object({
-  component: componentNameSchema,
+  component: anyComponentNameSchema,
   metrics: z.record(z.string(), z.number()),
   /** Metric name → what it means (for the table). */
   notes: z.record(z.string(), z.string()).optional(),

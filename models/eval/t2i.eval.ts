@@ -143,7 +143,8 @@ export async function evaluateTextToImage(opts: Parameters<EvalFn>[0], overrides
   }
 }
 
-function shuffled(n: number, rng: Rng): number[] {
+/** 0 … n − 1 in the rng's order: how the evaluations choose their real images. */
+export function shuffled(n: number, rng: Rng): number[] {
   const p = Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
     const j = rng.int(i + 1);
