@@ -1,7 +1,6 @@
 // Class retrieval by nearest centroid: does an image's evaluator embedding lie nearest (cosine) to
 // the mean embedding of real images of its own class? The centroids are built from labelled real
-// images; a real query that is itself among them is scored against its class's centroid WITHOUT
-// it (leave-one-out), so real images are not flattered by seeing themselves.
+// images; real queries should not be among them, or they would be flattered by seeing themselves.
 import { cosine, type Rows } from '../evaluator/metrics.ts';
 
 export interface ClassCentroids {
@@ -27,11 +26,9 @@ export function classCentroids(embeddings: Rows, labels: readonly number[], clas
 
 /**
  * The fraction of queries whose target class ranks among the k nearest centroids (ties count
- * against the query). With `leaveOut`, query i is a member of its target's centroid and is taken
- * out of it first. A class with no members (after leaving out) is never a candidate, so a query
- * of such a class misses.
+ * against the query). A class with no members is never a candidate, so a query of one misses.
  */
-export function centroidTopK(queries: Rows, targets: readonly number[], c: ClassCentroids, k: number, leaveOut = false): number {
+export function centroidTopK(queries: Rows, targets: readonly number[], c: ClassCentroids, k: number): number {
   if (targets.length !== queries.rows) throw new Error(`centroidTopK: ${targets.length} targets for ${queries.rows} queries`);
   if (queries.dim !== c.dim) throw new Error(`centroidTopK: query dim ${queries.dim} is not the centroids' ${c.dim}`);
   const classes = c.counts.length;
@@ -41,14 +38,9 @@ export function centroidTopK(queries: Rows, targets: readonly number[], c: Class
   for (let i = 0; i < queries.rows; i++) {
     const q = Array.prototype.slice.call(queries.data, i * d, (i + 1) * d) as number[];
     const t = targets[i];
-    let own: ArrayLike<number> = centroid(t);
-    let ownCount = c.counts[t];
-    if (leaveOut) {
-      own = Float64Array.from(own, (v, j) => v - q[j]);
-      ownCount--;
-    }
-    if (ownCount <= 0) continue;
-    const st = cosine(q, own);
+    if (!(t >= 0 && t < classes)) throw new Error(`centroidTopK: target ${t} of query ${i} is outside 0…${classes - 1}`);
+    if (c.counts[t] === 0) continue;
+    const st = cosine(q, centroid(t));
     let above = 0;
     for (let cls = 0; cls < classes && above < k; cls++) if (cls !== t && c.counts[cls] > 0 && cosine(q, centroid(cls)) >= st) above++;
     if (above < k) hits++;

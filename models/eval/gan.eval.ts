@@ -15,7 +15,7 @@ import { Rng } from '../../ml/index.ts';
 import { nodeBackend } from '../../ml/session/node.ts';
 import type { EmojiItem } from '../data/catalog.ts';
 import { loadEmojiDataset } from '../data/emoji.ts';
-import { loadPixels, pixelBatch, type PixelStore } from '../data/pixels.ts';
+import { loadPixels, pixelBatch } from '../data/pixels.ts';
 import { ClipEmbedder, type Embedded } from '../evaluator/embed.ts';
 import { frechetDistance } from '../evaluator/metrics.ts';
 import { loadGanPack } from '../gan/pack.ts';
@@ -59,7 +59,6 @@ export const evaluate: EvalFn = async (opts) => {
   if (2 * n > items.length) throw new Error(`gan eval: ${n} samples need ${2 * n} real images (two disjoint sets); the training split has ${items.length} of the pack's sub-categories`);
   const labelOf = (it: EmojiItem) => classIndex.get(it.subcategory)!;
   const order = shuffled(items.length, new Rng(E.seed));
-  const store = await loadPixels(items);
   const sampler = await GanSampler.create(pack.config, pack.generator, { backend: nodeBackend, session, batch: E.batch });
   const clip = await ClipEmbedder.create(pack.evaluator.config, pack.evaluator.weights, { backend: nodeBackend, session });
   try {
@@ -70,14 +69,14 @@ export const evaluate: EvalFn = async (opts) => {
     const secondsPerImage = (performance.now() - t0) / 1000 / n;
     log(`[gan] generated ${n} images (${secondsPerImage.toFixed(3)} s/image)`);
     const gen = await clip.embedImages(generated, n);
-    const real = await embedReal(clip, store, queries);
-    const floor = await embedReal(clip, store, order.slice(n, 2 * n));
+    const real = await embedReal(clip, queries.map((i) => items[i]));
+    const floor = await embedReal(clip, order.slice(n, 2 * n).map((i) => items[i]));
 
     // Centroids from every real image that is not a query (capped per class with --quick).
     const taken = new Int32Array(pack.classes.length);
     const members = order.slice(n).filter((i) => taken[labelOf(items[i])]++ < perClass);
     log(`[gan] embedding ${members.length} real images for the class centroids`);
-    const centroids = classCentroids((await embedReal(clip, store, members)).embedding, members.map((i) => labelOf(items[i])), pack.classes.length);
+    const centroids = classCentroids((await embedReal(clip, members.map((i) => items[i]))).embedding, members.map((i) => labelOf(items[i])), pack.classes.length);
 
     const metrics: Record<string, number> = {
       fid: frechetDistance(gen.features, real.features),
@@ -108,22 +107,26 @@ export const evaluate: EvalFn = async (opts) => {
   }
 };
 
-/** Evaluator embeddings and features of real images (indices into the store), a chunk at a time. */
-async function embedReal(clip: ClipEmbedder, store: PixelStore, indices: readonly number[]): Promise<{ embedding: Embedded; features: Embedded }> {
+/**
+ * Evaluator embeddings and features of real images, a chunk at a time (pixels are read per chunk:
+ * a few images need not decode a whole style on a machine without the pixel cache).
+ */
+async function embedReal(clip: ClipEmbedder, items: readonly EmojiItem[]): Promise<{ embedding: Embedded; features: Embedded }> {
   const parts: { embedding: Embedded; features: Embedded }[] = [];
-  for (let s = 0; s < indices.length; s += CHUNK) {
-    const part = indices.slice(s, s + CHUNK);
-    parts.push(await clip.embedImages(pixelBatch(store, part).data as Float32Array, part.length));
+  for (let s = 0; s < items.length; s += CHUNK) {
+    const part = items.slice(s, s + CHUNK);
+    const store = await loadPixels(part);
+    parts.push(await clip.embedImages(pixelBatch(store, part.map((_, k) => k)).data as Float32Array, part.length));
   }
   const join1 = (k: 'embedding' | 'features'): Embedded => {
     const dim = parts[0]?.[k].dim ?? 0;
-    const data = new Float32Array(indices.length * dim);
+    const data = new Float32Array(items.length * dim);
     let o = 0;
     for (const p of parts) {
       data.set(p[k].data, o);
       o += p[k].data.length;
     }
-    return { data, rows: indices.length, dim };
+    return { data, rows: items.length, dim };
   };
   return { embedding: join1('embedding'), features: join1('features') };
 }

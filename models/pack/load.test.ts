@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,9 @@ import { fromHalfBits, toFloat16, toFloat32, toHalfBits } from './half.ts';
 import { type FetchBytes, httpFetchBytes, loadPack, PackError, sha256Hex, type TensorSpec } from './load.ts';
 import type { DiffusionManifest as Manifest } from './manifest.ts';
 import { paramShapes } from './spec.ts';
-import { exportComponent, readDiffusionManifest, recordMetrics } from './write.ts';
+import { ganConfigSchema } from '../gan/config.ts';
+import { emojiGanPackBase } from './emoji-pack.ts';
+import { EMOJI_PACK_DIR, exportComponent, readDiffusionManifest, readManifest, recordMetrics, writeManifest } from './write.ts';
 
 // A one-layer "architecture" whose config says its sizes, as real ones do.
 const tinySpec: TensorSpec = (a) => {
@@ -117,6 +119,27 @@ describe('float16 storage', () => {
     const t = f32([4], [0.1, -3.25, 1e-5, 100]);
     const back = toFloat32(toFloat16(t)).data as Float32Array;
     back.forEach((v, i) => expect(Math.abs(v - (t.data as Float32Array)[i])).toBeLessThanOrEqual(Math.abs((t.data as Float32Array)[i]) * 1e-3 + 1e-7));
+  });
+});
+
+describe('manifest families', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pack-families-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keeps the shipped diffusion manifest byte-identical through parse and write', () => {
+    writeManifest(dir, readManifest(EMOJI_PACK_DIR)!);
+    expect(readFileSync(join(dir, 'manifest.json'), 'utf8')).toBe(readFileSync(join(EMOJI_PACK_DIR, 'manifest.json'), 'utf8'));
+  });
+
+  it('will not export a diffusion component into a GAN pack, nor read one as a diffusion manifest', async () => {
+    const entry = readDiffusionManifest(EMOJI_PACK_DIR)!.components.evaluator!;
+    const config = ganConfigSchema.parse({ resolution: 8, zDim: 4, wDim: 4, mappingLayers: 1, classes: 2, channels: [4, 4], dChannels: [4, 4] });
+    writeManifest(dir, emojiGanPackBase(config, ['cats', 'dogs'], { generator: entry, evaluator: entry }));
+    expect(readManifest(dir)?.family).toBe('stylegan');
+    expect(() => readDiffusionManifest(dir)).toThrow(/a diffusion \(latent-diffusion\) pack is needed here; "emoji-gan" is a GAN \(stylegan\) pack/);
+    await expect(exportComponent({ dir, component: 'vae', tensors: weights(), architecture: arch, base })).rejects.toThrow(/updating .*manifest\.json needs a diffusion/);
+    expect(readManifest(dir)?.family).toBe('stylegan');
+    expect(existsSync(join(dir, 'vae.safetensors'))).toBe(false);
   });
 });
 

@@ -88,6 +88,9 @@ export interface ExportOptions {
 
 /** Exports one component of a diffusion pack (the GAN pack is written whole: models/train/gan-export.ts). */
 export async function exportComponent(opts: ExportOptions): Promise<ComponentEntry> {
+  // A folder of the other family is refused before its files are touched.
+  const old = readManifest(opts.dir);
+  if (old) requireFamily(old, 'latent-diffusion', `updating ${join(opts.dir, 'manifest.json')}`);
   const entry: ComponentEntry = {
     ...(await writeWeightsFile(opts.dir, opts.component, opts.tensors, opts.dtype)),
     architecture: opts.architecture,
