@@ -23,7 +23,14 @@ import { loadModel, pipelineFor, tokensFor } from './model-cache.ts';
 import { latentPreview, previewImage } from './sample-preview.ts';
 import type { Ctx, Family, Out } from './families.ts';
 
+const SPACES = ['latent', 'noise', 'text-embedding'];
+
+function offers(what: string, value: string, offered: readonly string[], pack: string): void {
+  if (!offered.includes(value)) throw new Error(`"${pack}" is a diffusion pack: its ${what} ${offered.length > 1 ? 'are' : 'is'} ${offered.join(', ')}, not ${value}`);
+}
+
 async function latentOptimizer({ inputs, params, platform, signal, progress, preview }: Ctx<typeof latentOptimizerSpec>): Promise<Out<typeof latentOptimizerSpec>> {
+  offers('inversion spaces', params.space, SPACES, inputs.model.pack);
   // Decoder inversion needs only the autoencoder: load the denoiser's pipeline when a space needs it.
   const model = await loadModel(inputs.model.pack, platform, signal);
   const targets = toModelImages(inputs.images, model, 'images');
@@ -207,6 +214,7 @@ async function sampler({ inputs, params, platform, signal, progress, preview }: 
 }
 
 async function encoderInversion({ inputs, params, platform, signal, progress }: Ctx<typeof encoderInversionSpec>): Promise<Out<typeof encoderInversionSpec>> {
+  offers('inversions', params.mode, ['autoencoder', 'ddim'], inputs.model.pack);
   const model = await loadModel(inputs.model.pack, platform, signal);
   let x0: Float32Array;
   let n: number;

@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import type { ModelRef, NodeSpec, OutputValues, Platform, RunContext } from '../../runtime/index.ts';
 import type decoderSpec from '../decoder.ts';
 import type encoderInversionSpec from '../encoder-inversion.ts';
+import type latentEditSpec from '../latent-edit.ts';
 import type latentOptimizerSpec from '../latent-optimizer.ts';
 import type loraTrainerSpec from '../lora-trainer.ts';
 import type samplerSpec from '../sampler.ts';
@@ -25,6 +26,7 @@ export interface FamilyNodes {
   decoder?: Run<typeof decoderSpec>;
   sampler?: Run<typeof samplerSpec>;
   encoderInversion?: Run<typeof encoderInversionSpec>;
+  latentEdit?: Run<typeof latentEditSpec>;
 }
 
 /** What each node is called in an error that says a model does not offer it. */
@@ -34,6 +36,7 @@ const OFFERS: Record<keyof FamilyNodes, string> = {
   decoder: 'decoding',
   sampler: 'sampling',
   encoderInversion: 'encoder inversion',
+  latentEdit: 'latent editing directions',
 };
 
 export interface Family {
