@@ -11,7 +11,8 @@ export default declareNode({
   category: 'model',
   description: 'Turn codes into images: a diffusion pack’s autoencoder decodes latents; a GAN renders a code of any of its spaces (with truncation ψ for z and w); an imported model runs on its input.',
   framework: { family: 'any', space: 'latent' },
-  inputs: { model: port.model(), latent: port.latent() },
+  // A GAN renders through a tuned generator when a LoRA (pivotal tuning) is wired.
+  inputs: { model: port.model(), latent: port.latent(), lora: port.lora().optional() },
   outputs: { images: port.image() },
   params: z.object({
     psi: z.number().min(0).max(2).default(1).meta({ title: 'Truncation ψ (GAN)', description: 'GAN packs: pulls z and w codes towards the mean w by ψ before rendering (1 = as they are).' }),

@@ -25,7 +25,8 @@ export default declareNode({
   description:
     'Fine-tune low-rank adapters of the model on the images. Diffusion: DreamBooth with LoRA, under the placeholder S*, optionally preserving the class prior. GAN: pivotal tuning (PTI): invert each image to a pivot w, then tune the generator around it.',
   framework: { family: 'any', space: 'weights (LoRA)', method: 'optimization' },
-  inputs: { model: port.model(), images: port.image() },
+  // A GAN's pivots (one w per image, from a Latent Optimizer) may be wired; otherwise it finds them.
+  inputs: { model: port.model(), images: port.image(), latent: port.latent().optional() },
   outputs: { lora: port.lora(), file: port.files(), loss: port.series() },
   params: z.object({
     rank: z.number().int().min(1).max(64).default(4).meta({ title: 'Rank', description: 'Size of each low-rank update; higher holds more detail and stores more.' }),

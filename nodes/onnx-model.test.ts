@@ -42,6 +42,8 @@ describe('ONNX Model node', () => {
     // The Decoder renders the inverted latent through the same model.
     const decoded = tensorOf((await runNode('decoder', {}, { model: held, latent })).outputs, 'images');
     expect(Array.from(decoded.data as Float32Array)).toEqual(Array.from(before.data as Float32Array));
+    const decodedTuned = tensorOf((await runNode('decoder', {}, { model: held, latent, lora })).outputs, 'images');
+    expect(Array.from(decodedTuned.data as Float32Array)).toEqual(Array.from(after.data as Float32Array));
     expect(Array.from(after.data as Float32Array)).not.toEqual(Array.from(before.data as Float32Array));
   });
 

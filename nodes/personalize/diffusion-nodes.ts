@@ -162,6 +162,7 @@ async function loraTrainer({ inputs, params, platform, signal, progress, preview
 }
 
 async function decoder({ inputs, platform, signal, progress }: Ctx<typeof decoderSpec>): Promise<Out<typeof decoderSpec>> {
+  if (inputs.lora) throw new Error(`"${inputs.model.pack}" is a diffusion pack: its autoencoder takes no LoRA; wire the LoRA into a Sampler`);
   const model = await loadModel(inputs.model.pack, platform, signal);
   const { data, n } = fromLatent(inputs.latent, model, ['latent']);
   progress(0, 1);

@@ -1,5 +1,6 @@
 // What an imported ONNX model (from an ONNX Model node) does for the nodes that work on any
 // family: optimization-based inversion of its chosen input, and LoRA on its chosen weights.
+import { loraSpecFrom } from '../../models/onnx/lora.ts';
 import type { Ctx, Family, Out } from './families.ts';
 import { invertThrough, tuneThrough } from './family-runs.ts';
 import { optimizableFor } from './onnx-models.ts';
@@ -13,7 +14,7 @@ async function imported(ctx: { inputs: { model: Parameters<typeof optimizableFor
   return family;
 }
 
-/** The Decoder renders a latent of the model's input space through the model (a generator's image). */
+/** The Decoder renders a latent of the model's input space through the model (a generator's image), tuned by a wired LoRA. */
 async function decoder(ctx: Ctx<typeof decoderSpec>): Promise<Out<typeof decoderSpec>> {
   const family = await imported(ctx);
   const { latent } = ctx.inputs;
@@ -23,7 +24,8 @@ async function decoder(ctx: Ctx<typeof decoderSpec>): Promise<Out<typeof decoder
   const s = latent.tensor.shape;
   if (s.length !== want.length || s.some((d, i) => d !== want[i])) throw new Error(`input "${family.input.name}" of "${family.name}" is [${want}]; the latent is [${s}]`);
   ctx.progress(0, 1);
-  const images = family.toImages(await family.render(latent.tensor));
+  const lora = ctx.inputs.lora ? loraSpecFrom(ctx.inputs.lora.tensors, ctx.inputs.lora.meta) : undefined;
+  const images = family.toImages(await family.render(latent.tensor, lora));
   ctx.progress(1, 1);
   return { images: { kind: 'image', tensor: images } };
 }
