@@ -8,13 +8,14 @@ import { ddimInvert } from '../../models/diffusion/inversion.ts';
 import { TextToImage } from '../../models/diffusion/pipeline.ts';
 import { predictX0, sample } from '../../models/diffusion/samplers.ts';
 import { alphaBar } from '../../models/diffusion/schedule.ts';
-import { invertLatent, invertNoise, loraMetaFor, mergeLoras, parseLoraMeta, slotOf, textualInversion, trainLora, writeEmbeddingFile, writeLoraFile } from '../../models/personalize/index.ts';
+import { invertLatent, invertNoise, loraMetaFor, metricsCsv, scoreImages, mergeLoras, parseLoraMeta, slotOf, textualInversion, trainLora, writeEmbeddingFile, writeLoraFile } from '../../models/personalize/index.ts';
 import { type Embedding, type Files, type Latent } from '../../runtime/index.ts';
 import { tensorToRgba } from '../image/ops.ts';
 import type decoderSpec from '../decoder.ts';
 import type encoderInversionSpec from '../encoder-inversion.ts';
 import type latentOptimizerSpec from '../latent-optimizer.ts';
 import type loraTrainerSpec from '../lora-trainer.ts';
+import type metricsSpec from '../metrics.ts';
 import type samplerSpec from '../sampler.ts';
 import { conditioning } from './conditioning.ts';
 import { fromLatent, fromModelImages, latentValue, toModelImages } from './images.ts';
@@ -235,6 +236,23 @@ async function encoderInversion({ inputs, params, platform, signal, progress }: 
   return { latent: latentValue(noise, n, model, 'noise') };
 }
 
+async function metrics({ inputs, params, platform, signal }: Ctx<typeof metricsSpec>): Promise<Out<typeof metricsSpec>> {
+  if (!inputs.references && !inputs.prompt) throw new Error('wire references (for CLIP-I, PSNR, SSIM) or a prompt (for CLIP-T), or both');
+  const model = await loadModel(inputs.model.pack, platform, signal);
+  const images = toModelImages(inputs.images, model, 'images');
+  const references = inputs.references ? toModelImages(inputs.references, model, 'reference') : undefined;
+  const values = await scoreImages(await model.evaluator(), model.manifest.tokenizer, {
+    images: images.data,
+    n: images.n,
+    size: model.resolution.width,
+    references,
+    prompt: inputs.prompt?.text,
+    placeholderAs: params.placeholderAs,
+  });
+  const csv = new TextEncoder().encode(metricsCsv(values));
+  return { metrics: { kind: 'metrics', values }, table: { kind: 'files', files: [{ name: `${params.name}.csv`, mime: 'text/csv', bytes: csv }] } };
+}
+
 export const diffusionFamily: Family = {
   kind: 'diffusion',
   async load(ref, platform, signal) {
@@ -242,5 +260,5 @@ export const diffusionFamily: Family = {
     await tokensFor(ref, model, platform, signal);
     if (ref.loras.length) await pipelineFor(ref, platform, signal);
   },
-  nodes: { latentOptimizer, loraTrainer, decoder, sampler, encoderInversion },
+  nodes: { latentOptimizer, loraTrainer, decoder, sampler, encoderInversion, metrics },
 };

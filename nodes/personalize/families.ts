@@ -10,6 +10,7 @@ import type encoderInversionSpec from '../encoder-inversion.ts';
 import type latentEditSpec from '../latent-edit.ts';
 import type latentOptimizerSpec from '../latent-optimizer.ts';
 import type loraTrainerSpec from '../lora-trainer.ts';
+import type metricsSpec from '../metrics.ts';
 import type samplerSpec from '../sampler.ts';
 import { diffusionFamily } from './diffusion-nodes.ts';
 import { packFamily } from './model-cache.ts';
@@ -27,6 +28,7 @@ export interface FamilyNodes {
   sampler?: Run<typeof samplerSpec>;
   encoderInversion?: Run<typeof encoderInversionSpec>;
   latentEdit?: Run<typeof latentEditSpec>;
+  metrics?: Run<typeof metricsSpec>;
 }
 
 /** What each node is called in an error that says a model does not offer it. */
@@ -37,6 +39,7 @@ const OFFERS: Record<keyof FamilyNodes, string> = {
   sampler: 'sampling',
   encoderInversion: 'encoder inversion',
   latentEdit: 'latent editing directions',
+  metrics: 'evaluator to score images with',
 };
 
 export interface Family {
