@@ -32,6 +32,7 @@ import { Generator } from './generator.ts';
 import { type GanSpace, generatorGraph, mappingGraph, W_AVG } from './graphs.ts';
 import { invert, type InversionOptions, type InversionResult } from './invert.ts';
 import { upsampleBilinear } from './layers.ts';
+import { applyLora, pivotalTuning, type PivotalTuningOptions, type PivotalTuningResult } from './pti.ts';
 
 export interface GanModelOptions {
   name: string;
@@ -349,6 +350,16 @@ export class GanModel {
   /** Optimization-based inversion of images into a space (see invert.ts). */
   invert(space: GanSpace, images: Tensor, o: InversionOptions): Promise<InversionResult> {
     return invert(this, space, images, o);
+  }
+
+  /** Pivotal tuning: W pivots, then LoRA on the modulated convolutions (see pti.ts). */
+  pivotalTuning(images: Tensor, o: PivotalTuningOptions): Promise<PivotalTuningResult> {
+    return pivotalTuning(this, images, o);
+  }
+
+  /** This model with a GAN LoRA merged in at `scale`; refuses adapters made for another model. */
+  withLora(lora: { tensors: Record<string, Tensor>; meta: Record<string, string> }, scale = 1): GanModel {
+    return applyLora(this, lora, scale);
   }
 }
 

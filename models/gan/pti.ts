@@ -33,15 +33,20 @@ export interface PivotalTuningOptions {
   alpha: number;
   /** Paths of the modulated convolutions to adapt (ganLoraLayers lists them); default all. */
   layers?: readonly string[];
-  /** PTI's locality regularizer: weight, number of samples, and their distance from the pivots. */
-  locality: { weight: number; samples: number; radius: number };
+  /**
+   * PTI's locality regularizer: weight, number of samples, and their distance from the pivots in W
+   * (default half the mean distance from the pivots to the mapped samples, PTI's α at this scale).
+   */
+  locality: { weight: number; samples: number; radius?: number };
   /** The reconstruction loss at the pivots (default pixel 1, perceptual 0.5). */
   weights?: ReconstructionWeights;
   seed?: number;
   noiseSeed?: number;
   patience?: number;
   signal?: AbortSignal;
+  /** Steps of the tuning (the pivot inversion reports through onPivotStep). */
   onStep?: (step: number, loss: number) => void;
+  onPivotStep?: (step: number, loss: number) => void;
   previewEvery?: number;
   /** The tuned generator's images at the pivots. */
   onPreview?: (step: number, images: Tensor) => void | Promise<void>;
@@ -119,18 +124,21 @@ export function ptiGraph(c: GanConfig, evaluator: ClipConfig, n: number, m: numb
 }
 
 /** The locality samples: each at `radius` from its pivot (round-robin) towards a mapped w. */
-async function localitySamples(model: GanModel, pivot: Tensor, m: number, radius: number, seed: number): Promise<Tensor> {
+async function localitySamples(model: GanModel, pivot: Tensor, m: number, radius: number | undefined, seed: number): Promise<Tensor> {
   const D = model.config.wDim;
   const n = pivot.shape[0];
   const wz = (await model.sample({ n: m, seed })).data as Float32Array;
   const wp = pivot.data as Float32Array;
+  const dist = Array.from({ length: m }, (_, j) => {
+    let sq = 0;
+    for (let i = 0; i < D; i++) sq += (wz[j * D + i] - wp[(j % n) * D + i]) ** 2;
+    return Math.max(Math.sqrt(sq), 1e-8);
+  });
+  const r = radius ?? dist.reduce((a, b) => a + b, 0) / (2 * m);
   const out = new Float32Array(m * D);
   for (let j = 0; j < m; j++) {
     const k = j % n;
-    let norm = 0;
-    for (let i = 0; i < D; i++) norm += (wz[j * D + i] - wp[k * D + i]) ** 2;
-    const s = radius / Math.max(Math.sqrt(norm), 1e-8);
-    for (let i = 0; i < D; i++) out[j * D + i] = wp[k * D + i] + s * (wz[j * D + i] - wp[k * D + i]);
+    for (let i = 0; i < D; i++) out[j * D + i] = wp[k * D + i] + (r / dist[j]) * (wz[j * D + i] - wp[k * D + i]);
   }
   return f32([m, D], out);
 }
@@ -144,7 +152,7 @@ export async function pivotalTuning(model: GanModel, images: Tensor, o: PivotalT
   let pivot = o.pivot;
   let pivotLosses: number[] = [];
   if (!pivot) {
-    const r = await model.invert('w', images, { steps: o.pivotSteps, lr: o.pivotLr ?? 0.05, seed, noiseSeed, signal: o.signal, weights: { ...weights, wAvgPull: 1e-3 } });
+    const r = await model.invert('w', images, { steps: o.pivotSteps, lr: o.pivotLr ?? 0.05, seed, noiseSeed, signal: o.signal, onStep: o.onPivotStep, weights: { ...weights, wAvgPull: 1e-3 } });
     pivot = r.value;
     pivotLosses = r.losses;
   } else if (pivot.shape.length !== 2 || pivot.shape[0] !== n || pivot.shape[1] !== c.wDim)
