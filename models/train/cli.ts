@@ -1,5 +1,6 @@
 // npm run train -- <model> [--steps N] [--batch B] [--lr X] [--threads T] [--resume]
 //                          [--checkpoints DIR] [--out DIR] [--checkpoint-every K] [--smoke] [--no-export]
+//                          [--gan-checkpoint DIR]
 // Retrains one component of the built-in pack from scratch (or continues with --resume). The model
 // is the name of a models/train/<model>.train.ts file that exports `train(options)`; adding a model
 // is adding such a file. Ctrl-C stops after the current step and writes a checkpoint.
@@ -31,7 +32,8 @@ export async function loadTrainer(model: string): Promise<TrainFn> {
 }
 
 const USAGE = `usage: npm run train -- <model> [--steps N] [--batch B] [--lr X] [--threads T] [--resume]
-                        [--checkpoints DIR] [--out DIR] [--checkpoint-every K] [--smoke] [--no-export]`;
+                        [--checkpoints DIR] [--out DIR] [--checkpoint-every K] [--smoke] [--no-export]
+                        [--gan-checkpoint DIR]`;
 
 export function parseTrainArgs(argv: string[]) {
   const { values, positionals } = parseArgs({
@@ -48,6 +50,7 @@ export function parseTrainArgs(argv: string[]) {
       'checkpoint-every': { type: 'string' },
       smoke: { type: 'boolean' },
       'no-export': { type: 'boolean' },
+      'gan-checkpoint': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -66,6 +69,7 @@ export function parseTrainArgs(argv: string[]) {
     checkpointEvery: num(values['checkpoint-every']),
     smoke,
     noExport: values['no-export'] ?? false,
+    ganCheckpoint: values['gan-checkpoint'],
   });
   return { model: positionals[0], options };
 }

@@ -22,6 +22,8 @@ export const trainOptionsSchema = z.object({
   checkpointEvery: z.number().int().positive().optional(),
   /** Skip exporting into the pack (tests, experiments). */
   noExport: z.boolean().default(false),
+  /** A GAN training checkpoint folder to take the generator from (trainers built on the GAN). */
+  ganCheckpoint: z.string().optional(),
 });
 export type TrainOptionsInput = z.input<typeof trainOptionsSchema>;
 
