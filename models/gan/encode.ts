@@ -6,7 +6,7 @@
 // until released; encodeImages is the one-call form. Images go through in chunks of the batch.
 import { type Backend, f32, type Session, type Tensor, toOnnxBytes } from '../../ml/index.ts';
 import { type GanConfig, numWs } from './config.ts';
-import { checkEncoderFits, ENC_IO, encoderPassGraph, freezeWeights, type GanEncoderConfig, zeroNoiseGeneratorGraph } from './encoder.ts';
+import { checkEncoderFits, ENC_IO, encoderPassGraph, freezeWeights, type GanEncoderConfig, fixedNoiseGeneratorGraph } from './encoder.ts';
 import { W_AVG } from './graphs.ts';
 
 /** A wrong input to the encoder: its shape, value range or channel count (names what was wrong). */
@@ -58,9 +58,9 @@ export class EncoderPasses {
     const wAvg = gw[W_AVG];
     if (!wAvg || wAvg.data.length !== g.wDim) throw new Error(`GAN encoder: the generator weights have no ${W_AVG} [${g.wDim}] (the start of pass 1)`);
     const threads = { threads: o.threads ?? 1 };
-    // The start: w_avg at every entry, and its image (zero noise: the same for every sample).
+    // The start: w_avg at every entry, and its image (fixed noise: the same for every sample).
     const w1 = tile(f32([g.wDim], wAvg.data as Float32Array), numWs(g));
-    const start = await o.backend.create(toOnnxBytes(freezeWeights(zeroNoiseGeneratorGraph(g, 1).graph, gw)), threads);
+    const start = await o.backend.create(toOnnxBytes(freezeWeights(fixedNoiseGeneratorGraph(g, 1).graph, gw)), threads);
     let image: Tensor;
     try {
       image = (await start.run({ ws: f32([1, ...w1.shape], w1.data as Float32Array) }, ['image'])).image;

@@ -38,7 +38,7 @@ async function tinyGenerator(): Promise<Record<string, Tensor>> {
   return weights;
 }
 
-/** Images the generator makes (zero noise) with their evaluator embeddings: reachable targets. */
+/** Images the generator makes (fixed noise) with their evaluator embeddings: reachable targets. */
 async function targets(weights: Record<string, Tensor>, seed: number): Promise<{ image: Tensor; embedding: Tensor }> {
   const s = await nodeBackend.create(toOnnxBytes(freezeWeights(syntheticTargetsGraph(gan, B, evaluator).graph, { ...weights, ...evaluatorWeights })));
   try {

@@ -3,15 +3,17 @@
 // iterative refinement (Alaluf et al. 2021): the encoder sees the target x AND the current
 // reconstruction y (6 channels) and returns an OFFSET to the current W+, so pass k corrects what
 // pass k−1 got wrong. Pass 1 starts at the mean: W+ = w_avg at every entry, y = G(w_avg).
-// The generator runs with zero noise in every graph here: an encoder's code then fully decides
-// the image, so G(w_avg) is one constant and a code reproduces its reconstruction anywhere.
+// The generator runs with the fixed noise of seed 0 in every graph here (the same maps the
+// Decoder and the inversions render with by default): an encoder's code then fully decides the
+// image, so G(w_avg) is one constant and a code reproduces its reconstruction anywhere.
 import { z } from 'zod';
 import { Conv2d, f32, GraphBuilder, i64, type Graph, GroupNorm, Linear, Module, Params, silu, type Tensor, type Value } from '../../ml/index.ts';
 import { paramShapes } from '../pack/spec.ts';
 import type { ClipConfig } from '../evaluator/config.ts';
 import { l2normalize } from '../evaluator/clip.ts';
 import { ImageTower } from '../evaluator/image-tower.ts';
-import { type GanConfig, noiseInputs, numWs } from './config.ts';
+import { fixedNoise } from './codes.ts';
+import { type GanConfig, numWs } from './config.ts';
 import { Generator } from './generator.ts';
 import { type ReconstructionWeights, reconstructionPerImage } from './perceptual.ts';
 
@@ -242,8 +244,8 @@ export const ENC_IO = {
   latentMask: 'latent_mask',
 } as const;
 
-function zeroNoises(b: GraphBuilder, gan: GanConfig, batch: number): Record<string, Value> {
-  return Object.fromEntries(noiseInputs(gan).map(({ name, side }) => [name, b.constant(f32([batch, 1, side, side]))]));
+function fixedNoises(b: GraphBuilder, gan: GanConfig, batch: number): Record<string, Value> {
+  return Object.fromEntries(Object.entries(fixedNoise(gan, 0, batch)).map(([name, t]) => [name, b.constant(t)]));
 }
 
 interface PassValues {
@@ -268,14 +270,14 @@ function buildPass(name: string, e: GanEncoderConfig, gan: GanConfig, batch: num
   const ws = b.input(ENC_IO.ws, 'float32', [batch, e.numWs, e.wDim]);
   const { delta, layerDeltas } = encoder.forward(target, current);
   const wsOut = b.op1('Add', [ws, delta]);
-  const image = g.synthesis.forward(g.synthesis.styles(wsOut), zeroNoises(b, gan, batch));
+  const image = g.synthesis.forward(g.synthesis.styles(wsOut), fixedNoises(b, gan, batch));
   return { b, p, encoder, target, wsOut, image, layerDeltas };
 }
 
 /**
  * One refinement pass: 'target', 'current' (its reconstruction so far) [B, C, R, R] and 'ws' (its
  * code so far) [B, numWs, wDim], with 'encoder.*' and 'g.*' weights → 'ws_out' = ws + E(target,
- * current) and 'image_out' = G(ws_out) (zero noise). Inference and the trainer's earlier passes.
+ * current) and 'image_out' = G(ws_out) (fixed noise). Inference and the trainer's earlier passes.
  */
 export function encoderPassGraph(e: GanEncoderConfig, gan: GanConfig, batch: number, seed = 0): { graph: Graph; p: Params } {
   const { b, p, wsOut, image } = buildPass('gan-encoder-pass', e, gan, batch, seed);
@@ -317,7 +319,7 @@ export function encoderTrainingGraph(e: GanEncoderConfig, gan: GanConfig, evalua
 
 /**
  * Generated targets with a known code: 'z' [B, zDim] (+ 'class' one-hot) → 'ws' (the mapped w at
- * every entry, no truncation), 'image' = G(ws) at zero noise and, with an evaluator, its
+ * every entry, no truncation), 'image' = G(ws) at the fixed noise and, with an evaluator, its
  * normalized embedding 'embedding' (the perceptual term's target).
  */
 export function syntheticTargetsGraph(gan: GanConfig, batch: number, evaluator: ClipConfig | null, seed = 0): { graph: Graph; p: Params } {
@@ -327,20 +329,20 @@ export function syntheticTargetsGraph(gan: GanConfig, batch: number, evaluator: 
   const z = b.input('z', 'float32', [batch, gan.zDim]);
   const cls = gan.classes ? b.input('class', 'float32', [batch, gan.classes]) : null;
   const ws = g.broadcast(g.mapping.forward(z, cls));
-  const image = g.synthesis.forward(g.synthesis.styles(ws), zeroNoises(b, gan, batch));
+  const image = g.synthesis.forward(g.synthesis.styles(ws), fixedNoises(b, gan, batch));
   b.output(ws, 'ws');
   b.output(image, 'image');
   if (evaluator) b.output(l2normalize(new ImageTower(p, 'image', evaluator).forward(image).embedding), 'embedding');
   return { graph: b.build(), p };
 }
 
-/** G(ws) at zero noise: 'ws' [B, numWs, wDim] → 'image' (the start of pass 1 is G(w_avg)). */
-export function zeroNoiseGeneratorGraph(gan: GanConfig, batch: number): { graph: Graph; p: Params } {
-  const b = new GraphBuilder('gan-generator-zero-noise');
+/** G(ws) at the fixed noise: 'ws' [B, numWs, wDim] → 'image' (the start of pass 1 is G(w_avg)). */
+export function fixedNoiseGeneratorGraph(gan: GanConfig, batch: number): { graph: Graph; p: Params } {
+  const b = new GraphBuilder('gan-generator-fixed-noise');
   const p = new Params(b);
   const g = new Generator(p, 'g', gan);
   const ws = b.input('ws', 'float32', [batch, numWs(gan), gan.wDim]);
-  b.output(g.synthesis.forward(g.synthesis.styles(ws), zeroNoises(b, gan, batch)), 'image');
+  b.output(g.synthesis.forward(g.synthesis.styles(ws), fixedNoises(b, gan, batch)), 'image');
   return { graph: b.build(), p };
 }
 

@@ -266,7 +266,7 @@ export const train: TrainFn = async (opts) => {
         notes:
           `ReStyle (${hyper.passes} passes; each step refines after 0–${hyper.passes - 1} earlier passes run without gradient), pSp feature pyramid, e4e base w + per-entry deltas; ` +
           `loss: pixel MSE ×${hyper.loss.reconstruction.pixel} + (1 − cos evaluator embedding) ×${hyper.loss.reconstruction.perceptual}, W+ MSE ×${hyper.loss.latent} on generated images, mean squared per-entry delta ×${hyper.loss.deltaReg}; ` +
-          `generator at zero noise: ${gan.description}; metrics: PSNR (dB) on ${batch} held-in / held-out images from the mean code, after 1 pass and after ${hyper.passes}`,
+          `generator at the fixed noise: ${gan.description}; metrics: PSNR (dB) on ${batch} held-in / held-out images from the mean code, after 1 pass and after ${hyper.passes}`,
       },
     });
     writeFileSync(join(run.dir, 'encoder-entry.json'), `${JSON.stringify(exported, null, 2)}\n`);
