@@ -6,6 +6,7 @@ import conceptEncoder from './concept-encoder.ts';
 import decoder from './decoder.ts';
 import encoderInversion from './encoder-inversion.ts';
 import imageLoader from './image-loader.ts';
+import latentEdit from './latent-edit.ts';
 import latentOptimizer from './latent-optimizer.ts';
 import loraTrainer from './lora-trainer.ts';
 import metrics from './metrics.ts';
@@ -32,6 +33,7 @@ export const declarations = createRegistry([
   conceptEncoder,
   latentOptimizer,
   loraTrainer,
+  latentEdit,
   sampler,
   decoder,
   metrics,

@@ -1,14 +1,7 @@
 // Run code of the Decoder node, declared in ./decoder.ts (the editor loads the declaration alone).
+// What it does depends on the model family behind the wired reference (./personalize/families.ts).
 import { implementNode } from '../runtime/index.ts';
-import { fromLatent, fromModelImages } from './personalize/images.ts';
-import { loadModel } from './personalize/model-cache.ts';
+import { runForFamily } from './personalize/families.ts';
 import spec from './decoder.ts';
 
-export default implementNode(spec, async ({ inputs, platform, signal, progress }) => {
-  const model = await loadModel(inputs.model.pack, platform, signal);
-  const { data, n } = fromLatent(inputs.latent, model, ['latent']);
-  progress(0, 1);
-  const images = fromModelImages(await model.decode(data, n), n, model);
-  progress(1, 1);
-  return { images };
-});
+export default implementNode(spec, (ctx) => runForFamily('decoder', ctx));

@@ -1,4 +1,6 @@
-// Encoder Inversion, the training-free and learned-encoder ways into a diffusion model's spaces:
+// Encoder Inversion, the training-free and learned-encoder ways into a model's spaces:
+//  - encoder: a GAN pack's trained image → W+ encoder (pSp / e4e), refined in k passes that each
+//    see the image and the current reconstruction (ReStyle);
 //  - autoencoder: image → latent through the VAE encoder (one pass; the "encoder" of decoder
 //    inversion, which a Latent Optimizer may refine: the hybrid);
 //  - ddim: latent (or image, encoded first) → start noise by running the deterministic DDIM ODE
@@ -13,12 +15,13 @@ export default declareNode({
   title: 'Encoder Inversion',
   category: 'inversion',
   description:
-    'Invert without optimizing: the autoencoder’s encoder (image → latent), or DDIM inversion (latent or image → the start noise that regenerates it under a prompt).',
-  framework: { family: 'diffusion', space: 'latent / noise', method: 'learned encoder / training-free' },
+    'Invert without optimizing: a diffusion pack’s autoencoder (image → latent) or DDIM inversion (latent or image → the start noise that regenerates it under a prompt); a GAN pack’s encoder (image → W+, refined in k passes).',
+  framework: { family: 'any', space: 'latent / noise / w+', method: 'learned encoder / training-free / learned encoder (W+)' },
   inputs: { model: port.model(), images: port.image().optional(), latent: port.latent().optional(), prompt: port.prompt().optional() },
   outputs: { latent: port.latent() },
   params: z.object({
-    mode: z.enum(['autoencoder', 'ddim']).default('autoencoder').meta({ title: 'Inversion', description: 'autoencoder: the encoder maps each image to its latent in one pass. ddim: run the sampler backwards to the start noise that regenerates it.' }),
+    mode: z.enum(['autoencoder', 'ddim', 'encoder']).default('autoencoder').meta({ title: 'Inversion', description: 'autoencoder (diffusion): the encoder maps each image to its latent in one pass. ddim (diffusion): run the sampler backwards to the start noise that regenerates it. encoder (GAN): the trained encoder maps each image to W+.' }),
+    passes: z.number().int().min(1).max(10).default(1).meta({ title: 'Passes (ReStyle)', description: 'Each pass sees the image and the current reconstruction and corrects the code: 1 is pSp/e4e, more refine it.', appliesWhen: { mode: ['encoder'] } }),
     /** DDIM inversion steps (use the same count in the Sampler that regenerates). */
     steps: z.number().int().min(1).max(1000).default(25).meta({ title: 'DDIM steps', description: 'Steps of the backward run; use the same count in the Sampler that regenerates.', appliesWhen: { mode: ['ddim'] } }),
     /** Guidance during inversion; 1 (none) inverts most faithfully. */

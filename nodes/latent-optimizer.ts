@@ -1,15 +1,21 @@
-// Latent Optimizer: optimization-based inversion in a chosen space of the diffusion family —
+// Latent Optimizer: optimization-based inversion in a chosen space of the wired model's family —
+// diffusion:
 //  - latent:          decoder inversion (the latent whose decoding matches the image);
 //  - noise:           the start noise that K DDIM steps under the prompt turn into the image;
 //  - text-embedding:  Textual Inversion (a new word S* for the concept, the denoising loss over
-//                      random timesteps and noise; only that word's embedding is trained).
+//                      random timesteps and noise; only that word's embedding is trained);
+// GAN (Image2StyleGAN): z, w, w+ (one w per layer), s (per-layer styles), f (an intermediate
+// feature map with W+ above it); pixels plus the evaluator's perceptual term, a pull towards the
+// mean w, optionally the noise maps with their regularizer;
+// an imported ONNX model: its chosen input.
 // An initial value wired in (an encoder's latent or a concept embedding) turns it into the hybrid
 // method. Live loss curve, previews every N steps, early stop on a plateau, seeds; a diverging run
 // stops and keeps its last good value, with a note on the loss curve saying so.
 import { z } from 'zod';
 import { declareNode, port } from '../runtime/index.ts';
 
-const SPACES = ['latent', 'noise', 'text-embedding'] as const;
+const SPACES = ['latent', 'noise', 'text-embedding', 'z', 'w', 'w+', 's', 'f'] as const;
+const GAN_SPACES = ['z', 'w', 'w+', 's', 'f'] as const satisfies readonly (typeof SPACES)[number][];
 
 export default declareNode({
   type: 'latent-optimizer',
@@ -17,8 +23,8 @@ export default declareNode({
   title: 'Latent Optimizer',
   category: 'inversion',
   description:
-    'Optimization-based inversion: find the latent (decoder inversion), the start noise, or the word embedding of a new token S* (Textual Inversion) that reproduces the images. Wire an initial value for the hybrid method.',
-  framework: { family: 'diffusion', space: 'latent / noise / text-embedding', method: 'optimization' },
+    'Optimization-based inversion: find the code that reproduces the images. Diffusion: the latent (decoder inversion), the start noise, or the word embedding of a new token S* (Textual Inversion). GAN: z, w, w+, styles s or a feature map f (Image2StyleGAN). Wire an initial value (an encoder’s) for the hybrid method.',
+  framework: { family: 'any', space: 'latent / noise / text-embedding / z / w / w+ / s / f', method: 'optimization' },
   inputs: {
     model: port.model(),
     images: port.image(),
@@ -28,7 +34,7 @@ export default declareNode({
   },
   outputs: { latent: port.latent(), embedding: port.embedding(), loss: port.series(), file: port.files() },
   params: z.object({
-    space: z.enum(SPACES).default('text-embedding').meta({ title: 'Inversion space', description: 'Where the concept is stored: a latent (decoder inversion), the start noise, or the word embedding of a new token (Textual Inversion).' }),
+    space: z.enum(SPACES).default('text-embedding').meta({ title: 'Inversion space', description: 'Where the concept is stored. Diffusion: a latent (decoder inversion), the start noise, or the word embedding of a new token (Textual Inversion). GAN: z, w, w+ (a w per layer), s (per-layer styles) or f (a feature map with w+ above it).' }),
     steps: z.number().int().min(1).max(5000).default(300).meta({ title: 'Steps', description: 'Optimization steps; more reconstructs better and takes longer.' }),
     lr: z.number().positive().max(1000).default(5e-3).meta({ title: 'Learning rate', description: 'Size of each Adam step; too large diverges, too small crawls.' }),
     seed: z.number().int().min(0).max(0xffffffff).default(0).meta({ title: 'Seed', description: 'Fixes the random timesteps and noise, so a run can be repeated exactly.' }),
@@ -36,6 +42,10 @@ export default declareNode({
     templates: z.array(z.string().min(1).max(500)).min(1).max(32).default(['S*']).meta({ title: 'Training prompts', description: 'Prompts the placeholder is learned in, one per line; each must contain it.', appliesWhen: { space: ['text-embedding'] } }),
     token: z.string().regex(/^S\d*\*$/).default('S*').meta({ title: 'Placeholder word', description: 'The new word being learned (S*, S2*, …).', appliesWhen: { space: ['text-embedding'] } }),
     ddimSteps: z.number().int().min(1).max(50).default(4).meta({ title: 'DDIM steps', description: 'Steps of the noise-to-image round trip; use the same in the Sampler, with guidance 1.', appliesWhen: { space: ['noise'] } }),
+    perceptual: z.number().min(0).max(10).default(0.5).meta({ title: 'Perceptual weight', description: 'Weight of the evaluator’s image-similarity term beside the pixel error; 0 matches pixels alone (blurrier).', appliesWhen: { space: [...GAN_SPACES] } }),
+    meanPull: z.number().min(0).max(10).default(0.01).meta({ title: 'Pull to mean w', description: 'Keeps the code near the average w, where the generator is well behaved and edits work; 0 lets it wander for a closer fit.', appliesWhen: { space: [...GAN_SPACES] } }),
+    optimizeNoise: z.boolean().default(false).meta({ title: 'Optimize noise maps', description: 'Also fit the per-layer noise (with StyleGAN2’s regularizer that keeps it noise-like): finer detail, less editable.', appliesWhen: { space: [...GAN_SPACES] } }),
+    featureLevel: z.number().int().min(1).max(6).default(2).meta({ title: 'Feature level', description: 'Which synthesis level’s input map is optimized (1 = 4×4, 2 = 8×8, …); the levels above take w+.', appliesWhen: { space: ['f'] } }),
     patience: z.number().int().min(0).max(5000).default(0).meta({ title: 'Early stop after', description: 'Stop when the loss has not improved for this many steps (0 = never).' }),
     previewEvery: z.number().int().min(0).max(5000).default(50).meta({ title: 'Preview every', description: 'Show the current result every this many steps (0 = never).' }),
   }),

@@ -39,6 +39,11 @@ describe('ONNX Model node', () => {
     expect(lora.meta).toMatchObject({ family: 'onnx', rank: '2', alpha: '2' });
     const before = tensorOf((await runNode('onnx-model', { source: GENERATOR }, { input: latent })).outputs, 'images');
     const after = tensorOf((await runNode('onnx-model', { source: GENERATOR }, { input: latent, lora })).outputs, 'images');
+    // The Decoder renders the inverted latent through the same model.
+    const decoded = tensorOf((await runNode('decoder', {}, { model: held, latent })).outputs, 'images');
+    expect(Array.from(decoded.data as Float32Array)).toEqual(Array.from(before.data as Float32Array));
+    const decodedTuned = tensorOf((await runNode('decoder', {}, { model: held, latent, lora })).outputs, 'images');
+    expect(Array.from(decodedTuned.data as Float32Array)).toEqual(Array.from(after.data as Float32Array));
     expect(Array.from(after.data as Float32Array)).not.toEqual(Array.from(before.data as Float32Array));
   });
 
@@ -46,7 +51,8 @@ describe('ONNX Model node', () => {
     const model = (await runNode('onnx-model', { source: GENERATOR })).outputs.model;
     await expect(runNode('latent-optimizer', { steps: 2 }, { model, images: testImages(1, 32) })).rejects.toThrow(/32×32 but "generator" makes 16×16: put a Resize\/Crop/);
     await expect(runNode('onnx-model', { source: GENERATOR }, { input: { kind: 'latent', space: 'x', tensor: f32([1, 8]) } })).rejects.toThrow(/input "z" of "generator" is \[1,32\]; the wired value is \[1,8\]/);
-    await expect(runNode('decoder', {}, { model, latent: { kind: 'latent', space: 'latent', tensor: f32([1, 4, 16, 16]) } })).rejects.toThrow(/imported ONNX model.*needs a diffusion model pack/);
+    await expect(runNode('decoder', {}, { model, latent: { kind: 'latent', space: 'latent', tensor: f32([1, 4, 16, 16]) } })).rejects.toThrow(/decodes latents in "onnx:z" space, got one in "latent" space/);
+    await expect(runNode('sampler', {}, { model, prompt: { kind: 'prompt', text: 'a cat' } })).rejects.toThrow(/is an imported ONNX model, which offers no sampling/);
     await expect(runNode('onnx-model', { source: GENERATOR, output: 'logits' })).rejects.toThrow(/no output named "logits"; its outputs: image \[1,3,16,16\]/);
   });
 

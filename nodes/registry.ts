@@ -8,6 +8,7 @@ import { declarations } from './declarations.ts';
 import decoder from './decoder.run.ts';
 import encoderInversion from './encoder-inversion.run.ts';
 import imageLoader from './image-loader.run.ts';
+import latentEdit from './latent-edit.run.ts';
 import latentOptimizer from './latent-optimizer.run.ts';
 import loraTrainer from './lora-trainer.run.ts';
 import metrics from './metrics.run.ts';
@@ -34,6 +35,7 @@ export const registry = implementRegistry(declarations, [
   conceptEncoder,
   latentOptimizer,
   loraTrainer,
+  latentEdit,
   sampler,
   decoder,
   metrics,

@@ -2,7 +2,8 @@
 // DPM-Solver++(2M); classifier-free guidance against a negative prompt (empty when none is wired);
 // from seeded noise, from a start noise wired in (e.g. DDIM inversion: regenerate or edit), or from a
 // clean latent noised to `strength` (img2img). A wired LoRA is folded into the denoiser first.
-// Every few steps the current estimate x̂₀ is decoded and shown.
+// Every few steps the current estimate x̂₀ is decoded and shown. A GAN samples w codes instead:
+// the prompt picks the sub-category nearest to it, truncated towards the mean w by ψ.
 import { z } from 'zod';
 import { samplerConfigSchema } from '../models/diffusion/samplers.ts';
 import { declareNode, port } from '../runtime/index.ts';
@@ -15,7 +16,7 @@ export default declareNode({
   description:
     'Generate latents from a prompt: DDPM, DDIM, Euler ancestral or DPM-Solver++ 2M, with guidance against a negative prompt; from noise, from an inverted noise (editing) or from a latent (img2img).',
   // From noise it generates; from a latent wired in (an inverted image) it edits.
-  framework: { family: 'diffusion', scheme: 'generation / editing', wiredMeans: { latent: 'editing' } },
+  framework: { family: 'any', scheme: 'generation / editing', wiredMeans: { latent: 'editing' } },
   inputs: {
     model: port.model(),
     prompt: port.prompt(),
@@ -35,6 +36,7 @@ export default declareNode({
     seed: z.number().int().min(0).max(0xffffffff).default(0).meta({ title: 'Seed', description: 'Fixes the start noise, so the same settings give the same pictures.' }),
     batch: z.number().int().min(1).max(64).default(1).meta({ title: 'Batch size', description: 'How many pictures, each from its own noise.' }),
     loraScale: z.number().min(-4).max(4).default(1).meta({ title: 'LoRA scale', description: 'How much of the wired LoRA to apply (0 = none).', appliesWhen: { 'input:lora': 'wired' } }),
+    psi: z.number().min(0).max(2).default(1).meta({ title: 'Truncation ψ (GAN)', description: 'GAN packs: pulls each w towards the mean by ψ: 1 keeps the full variety, lower values are more typical and cleaner.' }),
     previewEvery: z.number().int().min(0).max(1000).default(5).meta({ title: 'Preview every', description: 'Decode and show the current estimate every this many steps (0 = never).' }),
   }),
 });

@@ -55,6 +55,8 @@ export interface FrameworkTags {
   scheme?: string;
   /** Alternatives (`a / b`) chosen by a wire rather than a param: input port → alternative. */
   wiredMeans?: Record<string, string>;
+  /** A family named by a param's value (a Model Loader's built-in packs): param → value → family. */
+  familyFrom?: { param: string; values: Record<string, Exclude<FrameworkTags['family'], undefined>> };
 }
 
 /** What a node is: everything but its run code. */

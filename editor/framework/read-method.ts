@@ -41,7 +41,7 @@ export interface MethodReading {
 }
 
 /** Param values that name a framework choice in other words. */
-const SYNONYMS: Record<string, string> = { ddim: 'training-free', autoencoder: 'learned encoder', encoder: 'learned encoder' };
+const SYNONYMS: Record<string, string> = { ddim: 'training-free', autoencoder: 'learned encoder', encoder: 'learned encoder (W+)' };
 
 /** The method of an inverter refined from another inverter's result in the same space. */
 export const HYBRID = 'hybrid';
@@ -68,12 +68,23 @@ function resolve(f: NonNullable<NodeInfo['framework']>, params: Record<string, u
   return { space, method: m >= 0 ? methods[m] : f.method, scheme };
 }
 
+/** The family a node stands for: declared, or named by a param's value (which pack is loaded). */
+function familyOf(node: GraphDoc['nodes'][number], info: NodeInfo | undefined): string | undefined {
+  const f = info?.framework;
+  const from = f?.familyFrom;
+  if (from) {
+    const v = { ...info?.defaults, ...node.params }[from.param];
+    if (typeof v === 'string' && Object.hasOwn(from.values, v)) return from.values[v];
+  }
+  return f?.family;
+}
+
 /** Where one node sits in the framework, or undefined when it makes no framework choice. */
 export function placementOf(node: GraphDoc['nodes'][number], info: NodeInfo | undefined, wired: ReadonlySet<string> = new Set()): Placement | undefined {
   const f = info?.framework ?? {};
   const { space, method, scheme } = resolve(f, { ...info?.defaults, ...node.params }, wired);
   if (!space && !method && !scheme) return undefined;
-  return { nodeId: node.id, title: info?.title ?? node.type, family: f.family, space, method, scheme };
+  return { nodeId: node.id, title: info?.title ?? node.type, family: familyOf(node, info), space, method, scheme };
 }
 
 /** The input ports of a node that have a wire. */
@@ -113,7 +124,7 @@ function branchesOf(doc: GraphDoc, placements: Placement[], families: string[]):
 
 export function readMethod(doc: GraphDoc, catalog: NodeCatalog): MethodReading {
   const placements = doc.nodes.flatMap((n) => placementOf(n, catalog.get(n.type), wiredInputs(doc, n.id)) ?? []);
-  const families = distinct(doc.nodes.map((n) => catalog.get(n.type)?.framework?.family));
+  const families = distinct(doc.nodes.map((n) => familyOf(n, catalog.get(n.type))));
   const all = branchesOf(doc, placements, families.filter((f) => f !== 'any'));
   // Branches that make the same choice are one method, however many nodes run it.
   const branches = all.filter((b, i) => all.findIndex((o) => o.name === b.name && o.space === b.space && o.method === b.method) === i);

@@ -46,7 +46,7 @@ export const W_AVG = 'g.mapping.w_avg';
 /**
  * The generator from one space to 'image' [B, C, R, R] (raw, about [−1, 1]). Inputs by space:
  * z: 'z', 'class', 'psi', 'g.mapping.w_avg'; w: 'w' [B, wDim]; w+: 'ws' [B, numWs, wDim];
- * s: 'style_<i>' [B, Cin_i] per modulated layer; f: 'features' at featureLevel and 'ws'.
+ * s: 'style_<i>' [B, Cin_i] per modulated layer; f: 'features' [B, channels[featureLevel − 1], 4·2^featureLevel, same] and 'ws'.
  * Every space also takes the per-layer noise inputs 'noise_<side>_<i>' [B, 1, side, side].
  */
 export function generatorGraph(c: GanConfig, batch: number, opts: GeneratorGraphOptions) {
@@ -62,7 +62,9 @@ export function generatorGraph(c: GanConfig, batch: number, opts: GeneratorGraph
   } else if (opts.space === 'f') {
     const level = opts.featureLevel ?? 2;
     if (!(level >= 1 && level < c.channels.length)) throw new Error(`generator graph: feature level ${level} is outside 1…${c.channels.length - 1}`);
-    const side = 4 << (level - 1);
+    // Level `level`'s conv0 input: level − 1's output already upsampled (the synthesis does not
+    // upsample the features it starts from), so it works at that level's side.
+    const side = 4 << level;
     const features = b.input('features', 'float32', [batch, c.channels[level - 1], side, side]);
     const ws = b.input('ws', 'float32', [batch, numWs(c), c.wDim]);
     image = syn.forward(syn.styles(ws), noises, { level, features });

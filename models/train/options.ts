@@ -24,6 +24,8 @@ export const trainOptionsSchema = z.object({
   noExport: z.boolean().default(false),
   /** Only export the checkpoint as it is into the pack; train nothing (models whose module has exportOnly). */
   exportOnly: z.boolean().default(false),
+  /** A GAN training checkpoint folder to take the generator from (trainers built on the GAN). */
+  ganCheckpoint: z.string().optional(),
 });
 export type TrainOptionsInput = z.input<typeof trainOptionsSchema>;
 

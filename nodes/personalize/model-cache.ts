@@ -31,6 +31,32 @@ export function packFetch(pack: string, platform: Platform, signal: AbortSignal)
   return (name) => platform.readSource(`${base}${name}`, signal);
 }
 
+const families = new Map<string, Promise<string>>();
+
+/**
+ * The family a pack's manifest names ('latent-diffusion', 'stylegan', …), read once per worker:
+ * which loader and which run code the pack needs is decided from this before any weight is read.
+ */
+export function packFamily(pack: string, platform: Platform, signal: AbortSignal): Promise<string> {
+  let f = families.get(pack);
+  if (!f) {
+    f = (async () => {
+      const bytes = await packFetch(pack, platform, signal)('manifest.json');
+      let family: unknown;
+      try {
+        family = (JSON.parse(new TextDecoder().decode(bytes)) as { family?: unknown }).family;
+      } catch (e) {
+        throw new PackError(`manifest.json of ${pack} is not valid JSON: ${(e as Error).message}`);
+      }
+      if (typeof family !== 'string') throw new PackError(`manifest.json of ${pack} names no family`);
+      return family;
+    })();
+    families.set(pack, f);
+    f.catch(() => families.delete(pack));
+  }
+  return f;
+}
+
 /** The loaded pack a reference names, loaded (and checked) once per worker. */
 export function loadModel(pack: string, platform: Platform, signal: AbortSignal): Promise<PackModel> {
   if (pack.startsWith('onnx:'))
@@ -116,6 +142,7 @@ export async function tokensFor(ref: ModelRef, model: PackModel, platform: Platf
 export async function clearModelCache(): Promise<void> {
   const all = [...packs.values()];
   packs.clear();
+  families.clear();
   loraFiles.clear();
   for (const p of all) await (await p.catch(() => null))?.release();
 }

@@ -2,7 +2,6 @@
 // and the family a model reference stands for when it names one: the optimization nodes ask here
 // and get an OptimizableModel, or null for a diffusion pack (which they handle themselves).
 import { externalFromFiles, modelExternalFiles } from '../../ml/index.ts';
-import type { OptimizableModel } from '../../models/family.ts';
 import { OnnxFamily } from '../../models/onnx/family.ts';
 import { ImportedModel } from '../../models/onnx/imported-model.ts';
 import type { ModelRef, Platform } from '../../runtime/index.ts';
@@ -41,7 +40,7 @@ export function importedModel(source: string, batch: number, platform: Platform,
 }
 
 /** The optimizable family a reference names (an imported ONNX model), or null for a pack. */
-export async function optimizableFor(ref: ModelRef, platform: Platform, signal: AbortSignal): Promise<OptimizableModel | null> {
+export async function optimizableFor(ref: ModelRef, platform: Platform, signal: AbortSignal): Promise<OnnxFamily | null> {
   const o = ref.onnx;
   if (!o) return null;
   const model = await importedModel(o.source, o.batch, platform, signal);
