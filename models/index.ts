@@ -72,7 +72,7 @@ export {
   sha256Hex,
   type TensorSpec,
 } from './pack/load.ts';
-export { GAN_ENCODER_KIND, GAN_GENERATOR_KIND, ganConfigFrom, ganGeneratorArchitecture, ganLoraLayers, generatorWeightShapes } from './gan/architecture.ts';
+export { GAN_GENERATOR_KIND, ganConfigFrom, ganGeneratorArchitecture, ganLoraLayers, generatorWeightShapes } from './gan/architecture.ts';
 export { type LoadedGanPack, loadGanPack, type LoadGanPackOptions } from './gan/pack.ts';
 export { fromHalfBits, toFloat16, toFloat32, toHalfBits } from './pack/half.ts';
 export { paramShapes } from './pack/spec.ts';

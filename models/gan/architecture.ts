@@ -9,8 +9,6 @@ import { Generator } from './generator.ts';
 import { W_AVG } from './graphs.ts';
 
 export const GAN_GENERATOR_KIND = 'stylegan2-v1';
-/** The image → W+ encoder trained against a pack's generator; its config is its own. */
-export const GAN_ENCODER_KIND = 'gan-encoder-v1';
 
 /** A generator entry's architecture: the bounded GanConfig under its kind. */
 export const ganGeneratorArchitectureSchema = z.object({ kind: z.literal(GAN_GENERATOR_KIND) }).extend(ganConfigSchema.shape).strict();

@@ -11,6 +11,7 @@ import { type FetchBytes, loadPack, PackError, readManifestFamily, sha256Hex } f
 import type { GanManifest } from '../pack/manifest.ts';
 import { EMOJI_PACK_DIR, fileFetchBytes, readDiffusionManifest } from '../pack/write.ts';
 import { ganGeneratorArchitecture, ganLoraLayers } from './architecture.ts';
+import { ENCODER_PREFIX, encoderConfigFor, GAN_ENCODER_KIND, ganEncoderArchitecture, GanEncoder } from './encoder.ts';
 import { type GanConfig, ganConfigSchema } from './config.ts';
 import { Generator } from './generator.ts';
 import { loadGanPack } from './pack.ts';
@@ -24,7 +25,8 @@ function generatorWeights(c: GanConfig, seed = 3): Record<string, Tensor> {
   return { ...p.initial(), 'g.mapping.w_avg': f32([c.wDim], new Float32Array(c.wDim).fill(0.1)) };
 }
 
-const evaluatorEntry = readDiffusionManifest(EMOJI_PACK_DIR)!.components.evaluator!;
+const diffusion = readDiffusionManifest(EMOJI_PACK_DIR)!;
+const evaluatorEntry = diffusion.components.evaluator!;
 const evaluatorBytes = new Uint8Array(readFileSync(join(EMOJI_PACK_DIR, evaluatorEntry.weights)));
 
 async function ganPack(change?: (m: GanManifest, files: Map<string, Uint8Array>) => void | Promise<void>, c = tiny()): Promise<FetchBytes> {
@@ -40,6 +42,7 @@ async function ganPack(change?: (m: GanManifest, files: Map<string, Uint8Array>)
     resolution: { width: 8, height: 8, channels: 3 },
     background: 'white',
     classes: ['cats', 'dogs'],
+    tokenizer: diffusion.tokenizer,
     inversionSpaces: ['z', 'w', 'w+', 's', 'f', 'weights'],
     lora: [{ component: 'generator', kind: 'conv', layers: ganLoraLayers(c) }],
     license: { weights: 'CC0-1.0', data: [{ name: 'none', author: 'none', license: 'CC0-1.0', url: 'https://example.org/' }], attribution: 'none' },
@@ -57,6 +60,18 @@ async function ganPack(change?: (m: GanManifest, files: Map<string, Uint8Array>)
     return b;
   };
 }
+
+/** Adds a small encoder (file and entry) for the tiny generator. */
+const withEncoder = async (m: GanManifest, files: Map<string, Uint8Array>) => {
+  const config = encoderConfigFor(tiny(), { channels: [4, 4, 4], groups: 2, squeeze: [2, 2, 2], hidden: 4 });
+  const p = new Params(new GraphBuilder('enc'));
+  new GanEncoder(p, ENCODER_PREFIX, config);
+  const w = p.initial();
+  const bytes = writeSafetensors(w);
+  files.set('encoder.safetensors', bytes);
+  const parameters = Object.values(w).reduce((s, t) => s + t.data.length, 0);
+  m.components.encoder = { weights: 'encoder.safetensors', sha256: await sha256Hex(bytes), bytes: bytes.byteLength, dtype: 'float32', parameters, architecture: { ...ganEncoderArchitecture(config), kind: GAN_ENCODER_KIND } };
+};
 
 /** Replaces generator.safetensors (and its entry's size and hash) with these tensors. */
 const withGenerator = (w: Record<string, Tensor>) => async (m: GanManifest, files: Map<string, Uint8Array>) => {
@@ -79,6 +94,7 @@ describe('loadGanPack', () => {
     expect(Object.keys(pack.generator).sort()).toEqual(Object.keys(generatorWeights(tiny())).sort());
     expect(Array.from(pack.generator['g.mapping.w_avg'].data as Float32Array)).toEqual([0.1, 0.1, 0.1, 0.1].map(Math.fround));
     expect(pack.evaluator.config.embedDim).toBe(evaluatorEntry.architecture.embedDim as number);
+    expect(pack.tokenizer).toEqual(diffusion.tokenizer);
     expect(pack.encoder).toBeUndefined();
     const sampler = await GanSampler.create(pack.config, pack.generator, { backend: nodeBackend, batch: 2 });
     try {
@@ -92,6 +108,19 @@ describe('loadGanPack', () => {
     } finally {
       await sampler.release();
     }
+  });
+
+  it('loads the encoder when the pack has one, bounded and fitted to the generator', async () => {
+    const pack = await loadGanPack(await ganPack(withEncoder));
+    expect(pack.encoder?.config).toMatchObject({ resolution: 8, numWs: 4, wDim: 4, channels: [4, 4, 4] });
+    expect(Object.keys(pack.encoder!.weights).length).toBeGreaterThan(0);
+    expect((await loadGanPack(await ganPack(withEncoder), { encoder: false })).encoder).toBeUndefined();
+    const change = (f: (arch: Record<string, unknown>) => void) => async (m: GanManifest, files: Map<string, Uint8Array>) => {
+      await withEncoder(m, files);
+      f(m.components.encoder!.architecture);
+    };
+    await reject(loadGanPack(await ganPack(change((a) => void (a.channels = [4096, 4, 4])))), /components\.encoder\.architecture\.channels\.0/);
+    await reject(loadGanPack(await ganPack(change((a) => void (a.wDim = 6)))), /W\+ \[N, 4, 6\] does not fit the generator \(8 px, W\+ \[N, 4, 4\]\)/);
   });
 
   it('tells the families apart', async () => {
@@ -114,6 +143,7 @@ describe('loadGanPack', () => {
     await reject(loadGanPack(await ganPack((m) => void (m.components.generator.architecture.resolution = 2048))), /architecture\.resolution/);
     await reject(loadGanPack(await ganPack((m) => void m.classes.push('birds'))), /classes: 3 class names for a generator conditioned on 2 classes/);
     await reject(loadGanPack(await ganPack((m) => void (m.resolution.width = 16))), /resolution: 16×8×3 is not the generator's 8×8×3/);
+    await reject(loadGanPack(await ganPack((m) => void m.tokenizer.vocab.pop())), /tokenizer\.vocab: 1824 words for an evaluator whose text tower reads 1825/);
     await reject(loadGanPack(await ganPack((m) => void ((m.components.generator.architecture as { kind: string }).kind = 'stylegan3'))), /architecture\.kind/);
   });
 });

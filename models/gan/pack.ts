@@ -7,7 +7,9 @@ import { CLIP_KIND, clipWeightShapes, configFromArchitecture } from '../evaluato
 import type { ClipConfig } from '../evaluator/config.ts';
 import { type FetchBytes, loadComponent, readPackManifest, requireFamily, type TensorSpec } from '../pack/load.ts';
 import type { GanManifest } from '../pack/manifest.ts';
-import { GAN_ENCODER_KIND, GAN_GENERATOR_KIND, ganConfigFrom, generatorWeightShapes } from './architecture.ts';
+import type { TokenizerConfig } from '../text/tokenizer.ts';
+import { GAN_GENERATOR_KIND, ganConfigFrom, generatorWeightShapes } from './architecture.ts';
+import { encoderConfigFromArchitecture, encoderWeightShapes, GAN_ENCODER_KIND, type GanEncoderConfig } from './encoder.ts';
 import type { GanConfig } from './config.ts';
 
 export interface LoadedGanPack {
@@ -15,20 +17,19 @@ export interface LoadedGanPack {
   config: GanConfig;
   /** Sub-category names in one-hot order (the 'class' input's columns). */
   classes: string[];
+  /** The evaluator's text vocabulary (prompts for text directions and class choice). */
+  tokenizer: TokenizerConfig;
   /** Every g.* weight and g.mapping.w_avg, float32. */
   generator: Record<string, Tensor>;
-  /** The image → W+ encoder, when the pack has one and its tensor spec was given. */
-  encoder?: { config: NonNullable<GanManifest['components']['encoder']>['architecture']; weights: Record<string, Tensor> };
+  /** The image → W+ encoder (models/gan/encoder.ts), when the pack has one. */
+  encoder?: { config: GanEncoderConfig; weights: Record<string, Tensor> };
   /** The small CLIP the pack's metrics are measured with. */
   evaluator: { config: ClipConfig; weights: Record<string, Tensor> };
 }
 
 export interface LoadGanPackOptions {
-  /**
-   * The encoder's tensor spec (kind 'gan-encoder-v1' → its weight shapes). Without it a pack's
-   * encoder is left unloaded; the encoder's own module provides it.
-   */
-  encoderSpec?: TensorSpec;
+  /** Load the pack's encoder when it has one (default true). */
+  encoder?: boolean;
   /** Check sha256 of each weights file (default true). */
   verifyHash?: boolean;
   /** Who asks, for the error a pack of another family gives. */
@@ -37,12 +38,12 @@ export interface LoadGanPackOptions {
 
 export async function loadGanPack(fetchBytes: FetchBytes, opts: LoadGanPackOptions = {}): Promise<LoadedGanPack> {
   const manifest = requireFamily(await readPackManifest(fetchBytes), 'stylegan', opts.who);
-  const architectures: Record<string, TensorSpec> = { [GAN_GENERATOR_KIND]: generatorWeightShapes, [CLIP_KIND]: clipWeightShapes as TensorSpec };
-  if (opts.encoderSpec) architectures[GAN_ENCODER_KIND] = opts.encoderSpec;
+  const architectures: Record<string, TensorSpec> = { [GAN_GENERATOR_KIND]: generatorWeightShapes, [CLIP_KIND]: clipWeightShapes as TensorSpec, [GAN_ENCODER_KIND]: encoderWeightShapes };
   const load = { architectures, verifyHash: opts.verifyHash };
   const c = manifest.components;
   const generator = await loadComponent(fetchBytes, 'generator', c.generator, load);
   const evaluator = { config: configFromArchitecture(c.evaluator.architecture), weights: await loadComponent(fetchBytes, 'evaluator', c.evaluator, load) };
-  const encoder = c.encoder && opts.encoderSpec ? { config: c.encoder.architecture, weights: await loadComponent(fetchBytes, 'encoder', c.encoder, load) } : undefined;
-  return { manifest, config: ganConfigFrom(c.generator.architecture), classes: [...manifest.classes], generator, ...(encoder ? { encoder } : {}), evaluator };
+  const encoder =
+    c.encoder && (opts.encoder ?? true) ? { config: encoderConfigFromArchitecture(c.encoder.architecture), weights: await loadComponent(fetchBytes, 'encoder', c.encoder, load) } : undefined;
+  return { manifest, config: ganConfigFrom(c.generator.architecture), classes: [...manifest.classes], tokenizer: manifest.tokenizer, generator, ...(encoder ? { encoder } : {}), evaluator };
 }

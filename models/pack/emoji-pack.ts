@@ -6,6 +6,7 @@ import { readHoldout } from '../data/emoji.ts';
 import { ganGeneratorArchitecture, ganLoraLayers } from '../gan/architecture.ts';
 import type { GanConfig } from '../gan/config.ts';
 import { emojiTokenizerConfig } from '../text/emoji-vocab.ts';
+import type { TokenizerConfig } from '../text/tokenizer.ts';
 import type { ComponentEntry, DiffusionManifest, GanManifest } from './manifest.ts';
 
 export const EMOJI_PACK_NAME = 'emoji-diffusion';
@@ -71,12 +72,14 @@ export function emojiPackBase(): DiffusionManifest {
 
 /**
  * The GAN pack's manifest around its generator and evaluator (a stylegan pack always has both): the
- * class list in one-hot order, the GAN family's inversion spaces, LoRA on every modulated convolution.
+ * class list in one-hot order, the evaluator's tokenizer, the GAN family's inversion spaces, LoRA on
+ * every modulated convolution.
  */
 export function emojiGanPackBase(
   config: GanConfig,
   classes: readonly string[],
   components: { generator: Omit<ComponentEntry, 'architecture'>; evaluator: ComponentEntry },
+  tokenizer: TokenizerConfig,
 ): GanManifest {
   return {
     schemaVersion: 1,
@@ -86,6 +89,7 @@ export function emojiGanPackBase(
     resolution: { width: config.resolution, height: config.resolution, channels: config.imageChannels },
     background: 'white',
     classes: [...classes],
+    tokenizer,
     inversionSpaces: ['z', 'w', 'w+', 's', 'f', 'weights'],
     lora: [{ component: 'generator', kind: 'conv', layers: ganLoraLayers(config) }],
     license: emojiLicense(),

@@ -134,7 +134,7 @@ describe('manifest families', () => {
   it('will not export a diffusion component into a GAN pack, nor read one as a diffusion manifest', async () => {
     const entry = readDiffusionManifest(EMOJI_PACK_DIR)!.components.evaluator!;
     const config = ganConfigSchema.parse({ resolution: 8, zDim: 4, wDim: 4, mappingLayers: 1, classes: 2, channels: [4, 4], dChannels: [4, 4] });
-    writeManifest(dir, emojiGanPackBase(config, ['cats', 'dogs'], { generator: entry, evaluator: entry }));
+    writeManifest(dir, emojiGanPackBase(config, ['cats', 'dogs'], { generator: entry, evaluator: entry }, readDiffusionManifest(EMOJI_PACK_DIR)!.tokenizer));
     expect(readManifest(dir)?.family).toBe('stylegan');
     expect(() => readDiffusionManifest(dir)).toThrow(/a diffusion \(latent-diffusion\) pack is needed here; "emoji-gan" is a GAN \(stylegan\) pack/);
     await expect(exportComponent({ dir, component: 'vae', tensors: weights(), architecture: arch, base })).rejects.toThrow(/updating .*manifest\.json needs a diffusion/);

@@ -6,7 +6,9 @@
 // tokenizer and five components; a stylegan pack has sub-category classes and a generator.
 import { z } from 'zod';
 import { LIMITS } from '../../ml/untrusted/limits.ts';
-import { GAN_ENCODER_KIND, ganGeneratorArchitectureSchema } from '../gan/architecture.ts';
+import { ganGeneratorArchitectureSchema } from '../gan/architecture.ts';
+import { numWs } from '../gan/config.ts';
+import { GAN_ENCODER_KIND, ganEncoderConfigSchema } from '../gan/encoder.ts';
 import { tokenizerConfigSchema } from '../text/tokenizer.ts';
 
 export const FAMILIES = ['latent-diffusion', 'stylegan'] as const;
@@ -131,7 +133,7 @@ export type DiffusionManifest = z.infer<typeof diffusionManifestSchema>;
 
 /** The generator's entry: its architecture is the bounded GanConfig, checked before any weight is read. */
 export const ganGeneratorEntrySchema = componentSchema.extend({ architecture: ganGeneratorArchitectureSchema });
-const ganEncoderEntrySchema = componentSchema.extend({ architecture: z.object({ kind: z.literal(GAN_ENCODER_KIND) }).catchall(z.unknown()) });
+export const ganEncoderEntrySchema = componentSchema.extend({ architecture: z.object({ kind: z.literal(GAN_ENCODER_KIND) }).catchall(z.unknown()) });
 
 export const ganLoraTargetSchema = z.object({
   component: z.literal('generator'),
@@ -150,6 +152,8 @@ export const ganManifestSchema = z
     background: z.enum(['white', 'alpha']),
     /** The sub-categories the mapping network is conditioned on, in one-hot order. */
     classes: z.array(z.string().min(1).max(200)).max(4096),
+    /** The evaluator's text vocabulary (the diffusion pack's): prompts for text directions and class choice. */
+    tokenizer: tokenizerConfigSchema,
     inversionSpaces: z.array(ganInversionSpaceSchema),
     lora: z.array(ganLoraTargetSchema),
     license: licenseSchema,
@@ -171,6 +175,19 @@ export const ganManifestSchema = z
       ctx.addIssue({ code: 'custom', path: ['classes'], message: `${m.classes.length} class names for a generator conditioned on ${g.classes} classes` });
     if (m.resolution.width !== g.resolution || m.resolution.height !== g.resolution || m.resolution.channels !== g.imageChannels)
       ctx.addIssue({ code: 'custom', path: ['resolution'], message: `${m.resolution.width}×${m.resolution.height}×${m.resolution.channels} is not the generator's ${g.resolution}×${g.resolution}×${g.imageChannels}` });
+    // The encoder's config is bounded like the generator's, and must read this generator's images and write its W+.
+    const enc = m.components.encoder;
+    if (enc) {
+      const { kind: _, ...config } = enc.architecture;
+      const r = ganEncoderConfigSchema.safeParse(config);
+      const path = ['components', 'encoder', 'architecture'];
+      if (!r.success) for (const i of r.error.issues) ctx.addIssue({ code: 'custom', path: [...path, ...i.path.map(String)], message: i.message });
+      else if (r.data.resolution !== g.resolution || r.data.imageChannels !== g.imageChannels || r.data.numWs !== numWs(g) || r.data.wDim !== g.wDim)
+        ctx.addIssue({ code: 'custom', path, message: `an encoder of ${r.data.resolution} px images into W+ [N, ${r.data.numWs}, ${r.data.wDim}] does not fit the generator (${g.resolution} px, W+ [N, ${numWs(g)}, ${g.wDim}])` });
+    }
+    const vocab = m.components.evaluator.architecture.vocabSize;
+    if (typeof vocab === 'number' && vocab !== m.tokenizer.vocab.length)
+      ctx.addIssue({ code: 'custom', path: ['tokenizer', 'vocab'], message: `${m.tokenizer.vocab.length} words for an evaluator whose text tower reads ${vocab}` });
   });
 export type GanManifest = z.infer<typeof ganManifestSchema>;
 

@@ -6,14 +6,18 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { f32, writeSafetensors } from '../../ml/index.ts';
+import { f32, GraphBuilder, Params } from '../../ml/index.ts';
+import { ganConfigSchema } from '../gan/config.ts';
+import { ENCODER_PREFIX, encoderConfigFor, GanEncoder } from '../gan/encoder.ts';
 import { ganLoraLayers } from '../gan/architecture.ts';
 import { loadGanPack } from '../gan/pack.ts';
 import { toFloat16, toFloat32 } from '../pack/half.ts';
-import { PackError, sha256Hex } from '../pack/load.ts';
+import { PackError } from '../pack/load.ts';
+import { ganEncoderEntrySchema } from '../pack/manifest.ts';
 import { EMOJI_PACK_DIR, fileFetchBytes, readDiffusionManifest, readManifest, recordMetrics, writeManifest } from '../pack/write.ts';
 import { type Checkpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import { parseTrainArgs } from './cli.ts';
+import { exportGanEncoder } from './gan-encoder-export.ts';
 import { exportGanPack, HALF_CHECK } from './gan-export.ts';
 import { exportOnly, train } from './gan.train.ts';
 import { trainOptionsSchema } from './options.ts';
@@ -27,6 +31,15 @@ beforeAll(async () => {
   await train({ ...trainOptionsSchema.parse({ checkpoints: join(root, 'ckpt'), out: join(root, 'unused'), smoke: true, steps: 2, noExport: true }), log: () => {} });
   ckpt = loadCheckpoint(ckptDir);
 }, 120_000);
+
+/** A small encoder for the smoke generator, written into `dir` as the encoder's own export writes it. */
+async function writeEncoder(dir: string, seed = 1) {
+  const config = encoderConfigFor(ganConfigSchema.parse(ckpt.state.settings.config), { channels: [8, 8, 8], groups: 4, squeeze: [4, 4, 2], hidden: 16 });
+  const p = new Params(new GraphBuilder('enc'), { seed });
+  new GanEncoder(p, ENCODER_PREFIX, config);
+  const recipe = { steps: 1, batch: 2, lr: 1e-3, optimizer: 'Adam', wallTimeSeconds: 1, threads: 1, data: 'none', seed };
+  return ganEncoderEntrySchema.parse(await exportGanEncoder({ dir, config, weights: p.initial(), recipe }));
+}
 
 const gan = (dir: string) => {
   const m = readManifest(dir);
@@ -54,6 +67,7 @@ describe('exportGanPack', () => {
     // The evaluator is the diffusion pack's, byte for byte, with its entry.
     const source = readDiffusionManifest(EMOJI_PACK_DIR)!.components.evaluator!;
     expect(pack.manifest.components.evaluator).toEqual(source);
+    expect(pack.tokenizer).toEqual(readDiffusionManifest(EMOJI_PACK_DIR)!.tokenizer);
     expect(readFileSync(join(dir, 'evaluator.safetensors')).equals(readFileSync(join(EMOJI_PACK_DIR, source.weights)))).toBe(true);
     const recipe = pack.manifest.components.generator.recipe!;
     expect(recipe).toMatchObject({ steps: 2, batch: 4, threads: 1, seed: 0 });
@@ -67,15 +81,13 @@ describe('exportGanPack', () => {
     const dir = join(root, 'reexport');
     await exportGanPack({ checkpointDir: ckptDir, dir, threads: 1 });
     recordMetrics(dir, 'generator', { fid: 12.5 });
-    const encoderBytes = writeSafetensors({ 'enc.w': f32([2], [1, 2]) });
-    writeFileSync(join(dir, 'encoder.safetensors'), encoderBytes);
     const m = gan(dir);
-    m.components.encoder = { weights: 'encoder.safetensors', sha256: await sha256Hex(encoderBytes), bytes: encoderBytes.byteLength, dtype: 'float32', parameters: 2, architecture: { kind: 'gan-encoder-v1', width: 8 } };
+    m.components.encoder = await writeEncoder(dir);
     writeManifest(dir, m);
 
     await exportGanPack({ checkpointDir: ckptDir, dir, threads: 1 });
     expect(gan(dir).components.generator.metrics).toEqual({ fid: 12.5 });
-    expect(gan(dir).components.encoder?.architecture).toEqual({ kind: 'gan-encoder-v1', width: 8 });
+    expect(gan(dir).components.encoder).toEqual(m.components.encoder);
 
     // Other weights: a checkpoint whose EMA moved.
     const moved = join(root, 'moved', 'gan');
@@ -85,6 +97,35 @@ describe('exportGanPack', () => {
     expect(gan(dir).components.generator.metrics).toBeUndefined();
     expect(gan(dir).components.encoder).toBeUndefined();
     expect(existsSync(join(dir, 'encoder.safetensors'))).toBe(false);
+  }, 60_000);
+
+  it('adds the encoder run’s encoder when it was trained against this generator and its file is in the pack', async () => {
+    const dir = join(root, 'with-encoder');
+    const first = await exportGanPack({ checkpointDir: ckptDir, dir, threads: 1 });
+    const run = join(root, 'encoder-run');
+    mkdirSync(run);
+    const entry = await writeEncoder(dir);
+    writeFileSync(join(run, 'encoder-entry.json'), JSON.stringify(entry));
+    const state = (fingerprint: string) => writeFileSync(join(run, 'state.json'), JSON.stringify({ ...ckpt.state, model: 'gan-encoder', settings: { gan: { fingerprint } } }));
+
+    state('f'.repeat(64));
+    const other = await exportGanPack({ checkpointDir: ckptDir, dir, threads: 1, encoderRun: run });
+    expect(other.notes.join()).toMatch(/trained against another generator/);
+    expect(gan(dir).components.encoder).toBeUndefined();
+
+    state(first.generator.sha256);
+    const added = await exportGanPack({ checkpointDir: ckptDir, dir, threads: 1, encoderRun: run });
+    expect(added.notes).toEqual([`added the encoder from ${run}`]);
+    expect(gan(dir).components.encoder).toEqual(entry);
+    const { kind: _, ...config } = entry.architecture;
+    const loaded = await loadGanPack(fileFetchBytes(dir));
+    expect(loaded.encoder?.config).toEqual(config);
+    expect(Object.keys(loaded.encoder!.weights).every((n) => n.startsWith(`${ENCODER_PREFIX}.`))).toBe(true);
+
+    await writeEncoder(dir, 2); // another encoder's file under the same name
+
+    const replaced = await exportGanPack({ checkpointDir: ckptDir, dir, threads: 1, encoderRun: run });
+    expect(replaced.notes.join()).toMatch(/encoder\.safetensors is not the file .* describes/);
   }, 60_000);
 
   it('refuses a folder holding a diffusion pack and a checkpoint of another model, touching nothing', async () => {

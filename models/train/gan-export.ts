@@ -1,9 +1,13 @@
 // Writes the GAN pack (public/models/emoji-gan) from a GAN training checkpoint: the generator's EMA
 // weights and w_avg (optimizer-state entries ema/<name>) as generator.safetensors, a byte copy of the
 // diffusion pack's evaluator (same file, same sha256, same entry: metrics of both families are
-// measured by one model), and manifest.json with the class list and the training recipe.
+// measured by one model) with the tokenizer its text tower reads, and manifest.json with the class
+// list and the training recipe.
 // Re-exporting the same weights keeps the generator's measured metrics and the encoder trained
-// against it; new weights drop both (an encoder fitted to other weights would mislead).
+// against it; new weights drop both (an encoder fitted to other weights would mislead). The GAN
+// encoder's trainer writes encoder.safetensors into the pack and leaves its manifest entry in its
+// run folder (encoder-entry.json): an export given that folder adds the entry when the encoder
+// was trained against this very generator and its file in the pack is the one the entry names.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -16,9 +20,12 @@ import { toFloat16, toFloat32 } from '../pack/half.ts';
 import { ganGeneratorArchitecture, generatorWeightShapes } from '../gan/architecture.ts';
 import { emojiGanPackBase } from '../pack/emoji-pack.ts';
 import { PackError, requireFamily, sha256Hex } from '../pack/load.ts';
-import type { ComponentEntry, GanManifest } from '../pack/manifest.ts';
+import { type ComponentEntry, type GanManifest, ganEncoderEntrySchema } from '../pack/manifest.ts';
+import type { TokenizerConfig } from '../text/tokenizer.ts';
 import { EMOJI_PACK_DIR, readDiffusionManifest, readManifest, writeManifest, writeWeightsFile } from '../pack/write.ts';
-import { type CheckpointState, loadCheckpoint } from './checkpoint.ts';
+import { type CheckpointState, checkpointStateSchema, loadCheckpoint } from './checkpoint.ts';
+
+type GanEncoderEntry = NonNullable<GanManifest['components']['encoder']>;
 
 /** The pack's size budget (generator + evaluator + manifest). */
 export const GAN_PACK_BUDGET_BYTES = 15e6;
@@ -52,6 +59,8 @@ export interface GanExportOptions {
   threads: number;
   /** Storage dtype; default 'auto': float16 when HALF_CHECK passes. */
   dtype?: 'auto' | 'float32' | 'float16';
+  /** The GAN encoder's run folder (<checkpoints>/gan-encoder), whose exported encoder may join the pack. */
+  encoderRun?: string;
 }
 
 export interface GanExport {
@@ -61,6 +70,8 @@ export interface GanExport {
   generator: ComponentEntry;
   /** Bytes of the pack's files (weights and manifest). */
   packBytes: number;
+  /** What became of the encoder (kept, added, dropped, left out and why), for the log. */
+  notes: string[];
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -86,7 +97,7 @@ export async function exportGanPack(o: GanExportOptions): Promise<GanExport> {
   // A folder holding another family's pack is refused before any file in it is replaced.
   const old = readManifest(o.dir);
   const prev = old && requireFamily(old, 'stylegan', `exporting the GAN pack into ${o.dir}`);
-  const evaluator = await copyEvaluator(o.evaluatorFrom ?? EMOJI_PACK_DIR, o.dir);
+  const { evaluator, tokenizer } = await copyEvaluator(o.evaluatorFrom ?? EMOJI_PACK_DIR, o.dir);
   const drift = await halfPrecisionDrift(s.config, tensors, o.threads);
   const dtype = !o.dtype || o.dtype === 'auto' ? (drift < HALF_CHECK.maxLevels ? 'float16' : 'float32') : o.dtype;
   const file = await writeWeightsFile(o.dir, 'generator', tensors, dtype);
@@ -107,23 +118,55 @@ export async function exportGanPack(o: GanExportOptions): Promise<GanExport> {
       `exported: the generator's EMA weights and w_avg (β 0.995) of iteration ${ckpt.state.step} of ${s.steps}, ` +
       `stored ${dtype} (float16 rounding moves ${HALF_CHECK.samples} fixed samples by at most ${drift.toFixed(2)} of an 8-bit level)`,
   };
-  const m = emojiGanPackBase(s.config, s.classes, { generator: { ...file, recipe }, evaluator });
+  const m = emojiGanPackBase(s.config, s.classes, { generator: { ...file, recipe }, evaluator }, tokenizer);
 
   // What outlives a re-export: only what was measured on, or fitted to, these very weights.
-  if (prev?.components.generator.sha256 === file.sha256) {
-    if (prev.components.generator.metrics) m.components.generator.metrics = prev.components.generator.metrics;
-    if (prev.components.encoder) m.components.encoder = prev.components.encoder;
-  } else if (prev?.components.encoder) rmSync(join(o.dir, prev.components.encoder.weights), { force: true });
+  const notes: string[] = [];
+  const sameGenerator = prev?.components.generator.sha256 === file.sha256;
+  if (sameGenerator && prev.components.generator.metrics) m.components.generator.metrics = prev.components.generator.metrics;
+  if (sameGenerator && prev.components.encoder) m.components.encoder = prev.components.encoder;
+  else if (prev?.components.encoder) {
+    rmSync(join(o.dir, prev.components.encoder.weights), { force: true });
+    notes.push(`dropped the encoder: it was trained against the generator this export replaces`);
+  }
+  if (o.encoderRun) {
+    const r = await encoderFromRun(o.encoderRun, o.dir, file.sha256);
+    if (r.entry) m.components.encoder = r.entry;
+    if (r.note) notes.push(r.note);
+  }
   writeManifest(o.dir, m);
 
   const packBytes = file.bytes + evaluator.bytes + (m.components.encoder?.bytes ?? 0) + readFileSync(join(o.dir, 'manifest.json')).byteLength;
   if (packBytes > GAN_PACK_BUDGET_BYTES) throw new Error(`the GAN pack in ${o.dir} is ${(packBytes / 1e6).toFixed(1)} MB, over its ${GAN_PACK_BUDGET_BYTES / 1e6} MB budget`);
-  return { state: ckpt.state, manifest: m, generator: m.components.generator, packBytes };
+  return { state: ckpt.state, manifest: m, generator: m.components.generator, packBytes, notes };
 }
 
-/** Copies the diffusion pack's evaluator file (checked against its sha256) and returns its entry unchanged. */
-async function copyEvaluator(from: string, dir: string): Promise<ComponentEntry> {
-  const entry = readDiffusionManifest(from)?.components.evaluator;
+// Where gan-encoder.train.ts leaves the entry of the encoder it exported.
+const ENCODER_ENTRY_FILE = 'encoder-entry.json';
+
+/** The encoder run's exported entry, if it belongs in this pack (else why not; nothing when the run exported none). */
+async function encoderFromRun(run: string, dir: string, generatorSha256: string): Promise<{ entry?: GanEncoderEntry; note?: string }> {
+  const file = join(run, ENCODER_ENTRY_FILE);
+  if (!existsSync(file)) return {};
+  const parsed = ganEncoderEntrySchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  if (!parsed.success) return { note: `left out the encoder: ${file} is not an encoder entry (${parsed.error.issues[0]?.message})` };
+  const entry = parsed.data;
+  const state = checkpointStateSchema.safeParse(JSON.parse(readFileSync(join(run, 'state.json'), 'utf8')));
+  const against = state.success ? (state.data.settings.gan as { fingerprint?: unknown } | undefined)?.fingerprint : undefined;
+  if (against !== generatorSha256) return { note: `left out the encoder in ${run}: it was trained against another generator (fingerprint ${String(against).slice(0, 12)}, this one ${generatorSha256.slice(0, 12)})` };
+  const weights = join(dir, entry.weights);
+  const bytes = existsSync(weights) ? new Uint8Array(readFileSync(weights)) : null;
+  if (!bytes || bytes.byteLength !== entry.bytes || (await sha256Hex(bytes)) !== entry.sha256) return { note: `left out the encoder: ${weights} is not the file ${file} describes` };
+  return { entry, note: `added the encoder from ${run}` };
+}
+
+/**
+ * Copies the diffusion pack's evaluator file (checked against its sha256); returns its entry
+ * unchanged and the tokenizer its text tower reads.
+ */
+async function copyEvaluator(from: string, dir: string): Promise<{ evaluator: ComponentEntry; tokenizer: TokenizerConfig }> {
+  const source = readDiffusionManifest(from);
+  const entry = source?.components.evaluator;
   if (!entry) throw new PackError(`the pack in ${from} has no evaluator to copy into the GAN pack (npm run train -- evaluator)`);
   const src = join(from, entry.weights);
   if (!existsSync(src)) throw new PackError(`weights file ${entry.weights} is missing from ${from}`, 'evaluator');
@@ -131,7 +174,7 @@ async function copyEvaluator(from: string, dir: string): Promise<ComponentEntry>
   if ((await sha256Hex(bytes)) !== entry.sha256) throw new PackError(`weights file ${entry.weights} in ${from} does not match its sha256`, 'evaluator');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, entry.weights), bytes);
-  return entry;
+  return { evaluator: entry, tokenizer: source!.tokenizer };
 }
 
 /** The largest change, in 8-bit levels, that rounding the weights to float16 makes to fixed samples. */

@@ -110,9 +110,10 @@ export const train: TrainFn = async (opts) => {
   }
 };
 
-/** The pack from the checkpoint in `dir` (the one just written, at the end of a run). */
+/** The pack from the checkpoint in `dir` (the one just written, at the end of a run), with the encoder run's encoder when it fits. */
 async function exportPack(dir: string, opts: TrainOptions, log: (l: string) => void) {
-  const e = await exportGanPack({ checkpointDir: dir, dir: opts.out, threads: opts.threads });
+  const e = await exportGanPack({ checkpointDir: dir, dir: opts.out, threads: opts.threads, encoderRun: join(opts.checkpoints, 'gan-encoder') });
+  for (const n of e.notes) log(`[gan] ${n}`);
   log(`[gan] exported ${e.generator.weights} (${e.generator.dtype}, step ${e.state.step}) to ${opts.out}; the pack is ${(e.packBytes / 1e6).toFixed(1)} MB`);
   return e;
 }
