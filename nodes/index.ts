@@ -16,6 +16,7 @@ export { default as loraTrainer } from './lora-trainer.run.ts';
 export { default as sampler } from './sampler.run.ts';
 export { default as decoder } from './decoder.run.ts';
 export { default as metrics } from './metrics.run.ts';
-export { clearModelCache, loadModel } from './personalize/model-cache.ts';
+export { loadModel } from './personalize/model-cache.ts';
+export { clearModelCaches as clearModelCache } from './personalize/families.ts';
 export { decodePng, encodePng, graphFromPng, graphTextFromPng, GRAPH_CHUNK } from './image/png.ts';
 export { concatBatch, crop, fit, grid, pad, resize, rgbaToTensor, tensorToRgba, type FitMode } from './image/ops.ts';

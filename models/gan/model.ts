@@ -326,7 +326,8 @@ export class GanModel {
     return this.fromW(space, tile(this.wAvg, n, [this.config.wDim]), o);
   }
 
-  private embedder(): Promise<ClipEmbedder> {
+  /** The pack's evaluator, made once and shared by every view of this model. */
+  embedder(): Promise<ClipEmbedder> {
     this.shared.embedder ??= ClipEmbedder.create(this.evaluator.config, this.evaluator.weights, { backend: this.backend, batch: CHUNK, session: this.sessionOptions });
     return this.shared.embedder;
   }

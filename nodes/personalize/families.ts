@@ -13,7 +13,8 @@ import type loraTrainerSpec from '../lora-trainer.ts';
 import type metricsSpec from '../metrics.ts';
 import type samplerSpec from '../sampler.ts';
 import { diffusionFamily } from './diffusion-nodes.ts';
-import { packFamily } from './model-cache.ts';
+import { clearGanCache, ganFamily } from './gan-nodes.ts';
+import { clearModelCache, packFamily } from './model-cache.ts';
 import { onnxFamily } from './onnx-nodes.ts';
 
 /** A node's run context and outputs, from its declaration. */
@@ -53,6 +54,7 @@ export interface Family {
 /** A pack's family, as its manifest names it, → what that family does for the nodes. */
 const PACK_FAMILIES: Record<string, Family> = {
   'latent-diffusion': diffusionFamily,
+  stylegan: ganFamily,
 };
 const IMPORTED: Family = onnxFamily;
 
@@ -74,4 +76,10 @@ export async function runForFamily<K extends keyof FamilyNodes>(
   const run = family.nodes[node] as ((x: typeof ctx) => Promise<Awaited<ReturnType<NonNullable<FamilyNodes[K]>>>>) | undefined;
   if (!run) throw new Error(`"${c.inputs.model.pack.replace(/^onnx:/, '')}" is ${/^[aeiou]/i.test(family.kind) ? 'an' : 'a'} ${family.kind} model, which offers no ${OFFERS[node]}`);
   return run(ctx);
+}
+
+/** Forget every loaded pack of every family (tests; a host freeing memory). */
+export async function clearModelCaches(): Promise<void> {
+  await clearModelCache();
+  await clearGanCache();
 }
