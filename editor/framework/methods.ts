@@ -30,7 +30,7 @@ export const KNOWN_METHODS: readonly KnownMethod[] = [
   },
   {
     name: 'LoRA fine-tuning (Custom Diffusion family)',
-    family: 'any',
+    family: 'diffusion',
     space: /lora|key|value|low.?rank/i,
     method: /optim|fine.?tun|train/i,
     summary: 'Tunes small low-rank updates to chosen layers. Keeps the subject better than an embedding at a fraction of full fine-tuning, and may drift from the prompt as it overfits.',

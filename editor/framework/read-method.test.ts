@@ -93,3 +93,17 @@ describe('reading the method a graph implements', () => {
     expect(readMethod(doc([['x', 'odd']]), cat).summary).toMatch(/pixels by annealing/);
   });
 });
+
+describe('reading the GAN examples', () => {
+  it('takes the family from the loaded pack and names each GAN method', () => {
+    const read = (id: string) => readMethod(example(id), testCatalog);
+    expect(read('gan-wplus-optimization')).toMatchObject({ name: 'Image2StyleGAN (optimization-based GAN inversion)', choices: { family: ['gan'], space: ['w+'], method: ['optimization'] } });
+    expect(read('gan-encoder-inversion')).toMatchObject({ name: 'Encoder-based GAN inversion (pSp, e4e, ReStyle)', choices: { family: ['gan'], space: ['w+'] } });
+    expect(read('gan-hybrid-inversion').branches.map((b) => b.name)).toContain('Hybrid GAN inversion (encoder start, then optimization)');
+    expect(read('gan-pivotal-tuning-edit').branches.map((b) => b.name)).toContain('Pivotal Tuning Inversion (PTI)');
+    expect(read('gan-latent-editing').choices.scheme).toEqual(['latent editing']);
+    expect(read('gan-sampling')).toMatchObject({ name: 'Not a personalization method yet', choices: { family: ['gan'] } });
+    // The same nodes on the diffusion pack read as the diffusion family's methods.
+    expect(read('dreambooth-lora').choices.family).toEqual(['diffusion']);
+  });
+});

@@ -97,7 +97,9 @@ const fitsFamily = (m: KnownMethod, families: string[]) => m.family === 'any' ||
 
 /** The known method for one choice of space and method, or a description of the choice. */
 function nameChoice(space: string | undefined, method: string, families: string[]) {
-  const match = KNOWN_METHODS.find((m) => fitsFamily(m, families) && m.method.test(method) && (space === undefined || m.space.test(space)));
+  const candidates = KNOWN_METHODS.filter((m) => fitsFamily(m, families) && m.method.test(method) && (space === undefined || m.space.test(space)));
+  // The graph's own family's name for a choice wins over a name for any family (PTI over LoRA).
+  const match = candidates.find((m) => families.includes(m.family)) ?? candidates[0];
   if (match) return { name: match.name, summary: match.summary, reference: match.reference };
   return {
     name: 'A combination of your own',
@@ -124,8 +126,9 @@ function branchesOf(doc: GraphDoc, placements: Placement[], families: string[]):
 
 export function readMethod(doc: GraphDoc, catalog: NodeCatalog): MethodReading {
   const placements = doc.nodes.flatMap((n) => placementOf(n, catalog.get(n.type), wiredInputs(doc, n.id)) ?? []);
-  const families = distinct(doc.nodes.map((n) => familyOf(n, catalog.get(n.type))));
-  const all = branchesOf(doc, placements, families.filter((f) => f !== 'any'));
+  // A node for any family (Metrics, the Latent Optimizer) says nothing about the family.
+  const families = distinct(doc.nodes.map((n) => familyOf(n, catalog.get(n.type)))).filter((f) => f !== 'any');
+  const all = branchesOf(doc, placements, families);
   // Branches that make the same choice are one method, however many nodes run it.
   const branches = all.filter((b, i) => all.findIndex((o) => o.name === b.name && o.space === b.space && o.method === b.method) === i);
   const choices = {

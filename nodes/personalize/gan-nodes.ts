@@ -253,7 +253,7 @@ async function latentEdit({ inputs, params, platform, signal, progress }: Ctx<ty
     return i;
   };
   // Strength is in units of the spread of mapped w along the direction, so 1 is a typical step.
-  const components = await ganSpace(model, { k: Math.max(10, params.component + 1) });
+  const components = await principalDirections(model, params.component + 1);
   let direction: Tensor;
   if (params.direction === 'principal') direction = directionAt(components.directions, params.component);
   else if (params.direction === 'label')
@@ -262,6 +262,19 @@ async function latentEdit({ inputs, params, platform, signal, progress }: Ctx<ty
   const edited = applyEdit(model.config, value, direction, params.strength * spreadAlong(components, direction), params.layers);
   progress(1, 1);
   return { latent: { kind: 'latent', space: 'w+', tensor: edited } };
+}
+
+const principal = new WeakMap<GanModel, { k: number; directions: ReturnType<typeof ganSpace> }>();
+
+/** GANSpace's components of a generator, computed once per worker (2,000 mapped w and a PCA). */
+function principalDirections(model: GanModel, atLeast: number): ReturnType<typeof ganSpace> {
+  const have = principal.get(model);
+  if (have && have.k >= atLeast) return have.directions;
+  const k = Math.max(16, atLeast);
+  const directions = ganSpace(model, { k });
+  principal.set(model, { k, directions });
+  directions.catch(() => principal.delete(model));
+  return directions;
 }
 
 /** The standard deviation of mapped w along a unit direction, from the principal components. */

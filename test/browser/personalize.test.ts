@@ -33,7 +33,20 @@ function reduced(doc: Doc): Doc {
   return { ...doc, nodes };
 }
 
-const GRAPHS = ['textual-inversion', 'dreambooth-lora', 'concept-encoder', 'hybrid-encoder-optimization', 'decoder-inversion', 'ddim-inversion-edit', 'onnx-generator-inversion'];
+// The GAN examples chosen cover every GAN node (sampling, rendering, optimization, pivotal tuning,
+// the encoder and every kind of edit); the others run headless in test/example-graphs.test.ts.
+const GRAPHS = [
+  'textual-inversion',
+  'dreambooth-lora',
+  'concept-encoder',
+  'hybrid-encoder-optimization',
+  'decoder-inversion',
+  'ddim-inversion-edit',
+  'onnx-generator-inversion',
+  'gan-sampling',
+  'gan-pivotal-tuning-edit',
+  'gan-latent-editing',
+];
 
 describe.skipIf(skip)('personalization graphs in Chromium', () => {
   let app: OpenApp;
