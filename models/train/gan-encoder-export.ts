@@ -23,7 +23,9 @@ export interface EncoderExport {
 }
 
 export async function exportGanEncoder(o: EncoderExport): Promise<ComponentEntry> {
-  const dtype = o.dtype ?? 'float32';
+  // float16 by default: the encoder gives starting codes that a few passes or an optimization
+  // refine, so half precision costs nothing visible and keeps the pack within its 15 MB.
+  const dtype = o.dtype ?? 'float16';
   const names = Object.keys(o.weights).sort();
   const bad = names.find((n) => !n.startsWith(`${ENCODER_PREFIX}.`));
   if (bad) throw new Error(`GAN encoder export: "${bad}" is not an encoder weight (${ENCODER_PREFIX}.*)`);

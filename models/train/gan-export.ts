@@ -135,10 +135,10 @@ export async function exportGanPack(o: GanExportOptions): Promise<GanExport> {
     if (r.entry) m.components.encoder = r.entry;
     if (r.note) notes.push(r.note);
   }
+  // Checked before the manifest is written, so a pack over budget is never left half-updated.
+  const packBytes = file.bytes + evaluator.bytes + (m.components.encoder?.bytes ?? 0) + new TextEncoder().encode(JSON.stringify(m, null, 2)).byteLength;
+  if (packBytes > GAN_PACK_BUDGET_BYTES) throw new Error(`the GAN pack in ${o.dir} would be ${(packBytes / 1e6).toFixed(1)} MB, over its ${GAN_PACK_BUDGET_BYTES / 1e6} MB budget`);
   writeManifest(o.dir, m);
-
-  const packBytes = file.bytes + evaluator.bytes + (m.components.encoder?.bytes ?? 0) + readFileSync(join(o.dir, 'manifest.json')).byteLength;
-  if (packBytes > GAN_PACK_BUDGET_BYTES) throw new Error(`the GAN pack in ${o.dir} is ${(packBytes / 1e6).toFixed(1)} MB, over its ${GAN_PACK_BUDGET_BYTES / 1e6} MB budget`);
   return { state: ckpt.state, manifest: m, generator: m.components.generator, packBytes, notes };
 }
 
