@@ -1,5 +1,9 @@
 // npm run bench:personalize [-- --json] [--quick] [--concepts N] [--backend node|web] [--pack DIR]
 //                           [--random tiny|full] [--threads N] [--record] [--part all|inversion]
+//                           [--family diffusion|gan]
+//
+// --family gan runs the GAN family's inversion benchmark instead (bench/personalize-gan.ts); the
+// default, diffusion, is the benchmark below.
 //
 // Personalization on the pack's 30 held-out concepts (no model of the pack saw them; the reference
 // is each concept's Twemoji image). Per method — Textual Inversion, LoRA (DreamBooth), the concept
@@ -41,6 +45,7 @@ const { values: opt } = parseArgs({
     pack: { type: 'string', default: EMOJI_PACK_DIR },
     threads: { type: 'string' },
     part: { type: 'string', default: 'all' },
+    family: { type: 'string', default: 'diffusion' },
   },
 });
 const FULL = { tiSteps: 300, loraSteps: 250, hybridSteps: 60, invSteps: 1000, hybridInvSteps: 60, genSteps: 20, perPrompt: 2 };
@@ -174,4 +179,9 @@ function writeReadme(table: string) {
   writeFileSync(file, next);
 }
 
-await main();
+if (opt.family === 'gan') {
+  const diffusionOnly = (['random', 'backend', 'threads', 'part'] as const).filter((k) => process.argv.some((a) => a === `--${k}` || a.startsWith(`--${k}=`)));
+  if (diffusionOnly.length) throw new Error(`--${diffusionOnly.join(', --')} belong${diffusionOnly.length > 1 ? '' : 's'} to the diffusion benchmark; the GAN one takes --concepts, --json, --quick, --record and --pack`);
+  await (await import('./personalize-gan.ts')).runGanBench(process.argv.slice(2));
+} else if (opt.family === 'diffusion') await main();
+else throw new Error(`--family takes diffusion or gan, got ${opt.family}`);
