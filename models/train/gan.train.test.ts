@@ -1,12 +1,13 @@
 // A smoke run of the GAN trainer on a handful of images into a temporary folder: losses are
-// finite and logged, a checkpoint is written, and a run stopped midway resumes to exactly the
+// finite and logged, a checkpoint and a sample sheet are written, and a run stopped midway resumes to exactly the
 // weights of an unbroken run.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadCheckpoint } from './checkpoint.ts';
-import { train } from './gan.train.ts';
+import { decode } from 'fast-png';
+import { SAMPLES_SHEET, train } from './gan.train.ts';
 import { trainOptionsSchema } from './options.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'gan-train-'));
@@ -22,6 +23,10 @@ describe('gan trainer (smoke)', () => {
     expect(log.map((r) => r.step)).toEqual([1, 2, 3]);
     for (const r of log) expect(Number.isFinite(r.dLoss) && Number.isFinite(r.gLoss)).toBe(true);
     expect(log[0].r1).toBeGreaterThan(0);
+    // The fixed-seed sheet to watch it learn: 4 sub-categories × 8 seeds.
+    const sheet = decode(new Uint8Array(readFileSync(join(root, 'a', 'gan', SAMPLES_SHEET))));
+    expect(sheet.width).toBeGreaterThan(8 * 64);
+    expect(sheet.height).toBeGreaterThan(4 * 64);
 
     const stop = new AbortController();
     const first = await train({ ...opts('b'), log: (l) => l.includes('step 1/') && stop.abort(), signal: stop.signal });

@@ -5,7 +5,7 @@
 // every random draw is a pure function of (seed, step). The checkpoint holds the generator's EMA
 // and the class list (in its settings); a finished run exports them as the emoji-gan pack
 // (gan-export.ts), and `--export-only` does that for the checkpoint as it stands.
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { f32, type Tensor } from '../../ml/index.ts';
 import { nodeBackend } from '../../ml/session/node.ts';
@@ -13,13 +13,19 @@ import { loadEmojiDataset } from '../data/emoji.ts';
 import { loadPixels, pixelBatch } from '../data/pixels.ts';
 import { CORE_STYLES } from '../data/catalog.ts';
 import { type GanConfig, ganConfigSchema } from '../gan/config.ts';
+import { W_AVG } from '../gan/graphs.ts';
+import { GanSampler } from '../gan/sampler.ts';
 import { GanTrainer, type GanHyper } from '../gan/train-step.ts';
+import { gridPng } from '../eval/png-grid.ts';
 import { EpochSampler, stepRng } from './batches.ts';
 import { saveCheckpoint } from './checkpoint.ts';
 import { exportGanPack } from './gan-export.ts';
 import { LOSS_LOG, startRun } from './loop.ts';
 import type { ExportOnlyFn, TrainFn, TrainOptions } from './options.ts';
 import { Ema, ProgressReporter } from './progress.ts';
+
+/** The fixed-seed sample sheet each checkpoint rewrites in the run folder. */
+export const SAMPLES_SHEET = 'samples.png';
 
 export const GAN_DEFAULTS = {
   steps: 5200,
@@ -85,7 +91,17 @@ export const train: TrainFn = async (opts) => {
       optimizer: trainer.state(),
     });
 
-  log(`[gan] ${prior ? `resuming at step ${step}` : 'starting'} of ${steps}; checkpoints in ${run.dir}`);
+  // A fixed-seed sheet of the EMA generator at every checkpoint, to watch it learn (rows of
+  // sub-categories; the same seeds each time). Its tensors share the EMA's arrays, updated in place.
+  const emaWeights = Object.fromEntries(Object.entries(trainer.ema).map(([n, a]) => [n, { dtype: 'float32' as const, shape: n === W_AVG ? [config.wDim] : trainer.params[n].shape, data: a }]));
+  const sheet = await GanSampler.create(config, emaWeights, { backend: nodeBackend, session: { threads: opts.threads }, batch: 8 });
+  const sheetClasses = Array.from({ length: 4 }, (_, r) => Math.floor((r * classNames.length) / 4));
+  const writeSamples = async () => {
+    const requests = sheetClasses.flatMap((cls) => Array.from({ length: 8 }, (_, k) => ({ seed: 1000 + k, cls })));
+    writeFileSync(join(run.dir, SAMPLES_SHEET), gridPng(await sheet.render(requests), requests.length, config.resolution, 8));
+  };
+
+  log(`[gan] ${prior ? `resuming at step ${step}` : 'starting'} of ${steps}; checkpoints in ${run.dir} (samples in ${SAMPLES_SHEET} there)`);
   try {
     while (step < steps && !opts.signal?.aborted) {
       const idx = sampler.indices(step);
@@ -95,7 +111,10 @@ export const train: TrainFn = async (opts) => {
       lossEma.push(s.gLoss);
       appendFileSync(logFile, `${JSON.stringify({ step, ...s, t: +wall().toFixed(2) })}\n`);
       progress.update({ model: 'gan', step, total: steps, lossEma: lossEma.value });
-      if (step % checkpointEvery === 0 || step === steps) checkpoint();
+      if (step % checkpointEvery === 0 || step === steps) {
+        checkpoint();
+        await writeSamples();
+      }
     }
     const interrupted = step < steps;
     if (interrupted) {
@@ -107,6 +126,7 @@ export const train: TrainFn = async (opts) => {
     return { ...result, exported: (await exportPack(run.dir, opts, log)).generator };
   } finally {
     await trainer.release();
+    await sheet.release();
   }
 };
 
