@@ -4,8 +4,11 @@
 //   W  [N, wDim]             one w for every layer
 //   W+ [N, numWs, wDim]      one w per W+ entry (see config.ts numWs)
 //   S  [N, ΣCin]             every modulated layer's style, concatenated in styleLayers() order
-//   F  [N, Cf·Sf² + numWs·wDim]  the features entering level `featureLevel` (flattened [Cf, Sf, Sf],
-//                            Sf = 4·2^featureLevel), then the W+ that drives the layers from there up
+//   F  [N, Cf·Sf² + C·Sf² + numWs·wDim]  the synthesis's state entering level `featureLevel`, both
+//                            at its side Sf = 4·2^featureLevel: the features its conv0 reads (flattened
+//                            [Cf, Sf, Sf]), then the RGB skip sum of the levels below (flattened
+//                            [C, Sf, Sf], C = imageChannels, already upsampled to Sf), then the W+
+//                            that drives the layers from there up (the entries below are unused)
 // Pure functions of the config: shapes, checks, splitting and joining, fixed noise, image ranges.
 import { f32, Rng, randn, sizeOf, type Tensor } from '../../ml/index.ts';
 import type { GanSpace } from './graphs.ts';
@@ -38,6 +41,12 @@ export function featureShape(c: GanConfig, level: number): [number, number, numb
   return [c.channels[level - 1], 4 << level, 4 << level];
 }
 
+/** The F space's RGB skip per image: [imageChannels, 4·2^level, 4·2^level], at the level's side. */
+export function skipShape(c: GanConfig, level: number): [number, number, number] {
+  const [, side] = featureShape(c, level);
+  return [c.imageChannels, side, side];
+}
+
 /** A code's shape without the leading N. */
 export function codeShape(c: GanConfig, space: GanSpace, featureLevel: number): number[] {
   switch (space) {
@@ -50,7 +59,7 @@ export function codeShape(c: GanConfig, space: GanSpace, featureLevel: number): 
     case 's':
       return [styleSizes(c).reduce((a, b) => a + b, 0)];
     case 'f':
-      return [sizeOf(featureShape(c, featureLevel)) + numWs(c) * c.wDim];
+      return [sizeOf(featureShape(c, featureLevel)) + sizeOf(skipShape(c, featureLevel)) + numWs(c) * c.wDim];
   }
 }
 
@@ -138,14 +147,16 @@ export const splitStyles = (c: GanConfig, s: Tensor): Tensor[] => splitColumns(s
 /** Per-layer styles [n, Cin] → S [n, ΣCin]. */
 export const joinStyles = (styles: readonly Tensor[]): Tensor => joinColumns(styles);
 
-/** F → its features [n, Cf, Sf, Sf] and W+ [n, numWs, wDim]. */
-export function splitF(c: GanConfig, f: Tensor, level: number): { features: Tensor; ws: Tensor } {
+/** F → its features [n, Cf, Sf, Sf], RGB skip [n, C, Sf, Sf] and W+ [n, numWs, wDim]. */
+export function splitF(c: GanConfig, f: Tensor, level: number): { features: Tensor; skip: Tensor; ws: Tensor } {
   const fs = featureShape(c, level);
-  const [features, ws] = splitColumns(f, [sizeOf(fs), numWs(c) * c.wDim]);
+  const ss = skipShape(c, level);
+  const [features, skip, ws] = splitColumns(f, [sizeOf(fs), sizeOf(ss), numWs(c) * c.wDim]);
   const n = f.shape[0];
-  return { features: f32([n, ...fs], features.data as Float32Array), ws: f32([n, numWs(c), c.wDim], ws.data as Float32Array) };
+  const as = (t: Tensor, shape: number[]) => f32([n, ...shape], t.data as Float32Array);
+  return { features: as(features, fs), skip: as(skip, ss), ws: as(ws, [numWs(c), c.wDim]) };
 }
-export const joinF = (features: Tensor, ws: Tensor): Tensor => joinColumns([features, ws]);
+export const joinF = (features: Tensor, skip: Tensor, ws: Tensor): Tensor => joinColumns([features, skip, ws]);
 
 /** Z → z [n, zDim] and the one-hot class [n, classes] (null when unconditioned). */
 export function splitZ(c: GanConfig, code: Tensor): { z: Tensor; cls: Tensor | null } {

@@ -2,7 +2,8 @@
 // grows a learned 4×4 constant to the image through modulated convolutions, per-layer noise,
 // bilinear upsampling and toRGB skips. Every inversion space of the GAN family is a point where a
 // graph can start: Z (the mapping's input), W (one w for all layers), W+ (one w per layer), S (the
-// per-layer styles) and F (a feature map at some level, with W+ above it).
+// per-layer styles) and F (the state entering some level: its input feature map and the RGB skip
+// sum so far, with W+ above it).
 import { f32, i64, Module, type Params, randn, type Value } from '../../ml/index.ts';
 import { checkGanConfig, type GanConfig, levelsOf, numWs } from './config.ts';
 import { EqualLinear, leaky, ModulatedConv2d, NoiseBiasAct, upsampleBilinear } from './layers.ts';
@@ -124,42 +125,66 @@ export class Synthesis extends Module {
 
   /**
    * Styles (one per layer, as styles() orders them) and noises ({ name: [B, 1, side, side] }) → image.
-   * With `start`, synthesis begins at that level from the given features (the F space): the levels
-   * below are skipped and their styles ignored; the RGB skip starts at zero there.
+   * With `start`, synthesis begins at that level from its state (the F space): the levels below are
+   * skipped and their styles ignored.
    */
-  forward(styles: Value[], noises: Record<string, Value>, start?: { level: number; features: Value }): Value {
-    const layers = this.styleLayers();
-    if (styles.length !== layers.length) throw new Error(`Synthesis "${this.path}": ${styles.length} styles for ${layers.length} modulated layers`);
+  forward(styles: Value[], noises: Record<string, Value>, start?: { level: number } & SynthesisState): Value {
+    // After the last level the RGB sum is the image.
+    return this.scoped(() => this.run(styles, noises, start ?? null, this.levels.length).skip);
+  }
+
+  /** The state entering `level` (1 … levels − 1): what forward() resumes from, the F space's code. */
+  stateAt(styles: Value[], noises: Record<string, Value>, level: number): SynthesisState {
+    if (!(Number.isInteger(level) && level >= 1 && level < this.levels.length)) throw new Error(`Synthesis "${this.path}": level ${level} is outside 1…${this.levels.length - 1}`);
     return this.scoped(() => {
-      const b = this.b;
-      const B = styles[0].shape[0];
-      const from = start?.level ?? 0;
-      let x: Value = start ? start.features : b.op1('Expand', [this.const, b.ints([B, this.c.channels[0], 4, 4])]);
-      let rgb: Value | null = null;
-      let k = 0;
-      this.levels.forEach((lvl, l) => {
-        const side = 4 << l;
-        const noise = (i: number) => {
-          const v = noises[`noise_${side}_${i}`];
-          if (!v) throw new Error(`Synthesis "${this.path}": no noise input noise_${side}_${i}`);
-          return v;
-        };
-        const take = () => styles[k++];
-        if (l < from) {
-          k += lvl.conv0 ? 3 : 2;
-          return;
-        }
-        if (lvl.conv0) {
-          if (!(start && l === from)) x = upsampleBilinear(x);
-          x = lvl.conv0.forward(x, take(), noise(0));
-        }
-        x = lvl.conv1.forward(x, take(), noise(1));
-        const y = lvl.torgb.forward(x, take());
-        rgb = rgb ? b.op1('Add', [upsampleBilinear(rgb), y]) : y;
-      });
-      return rgb!;
+      const { features, skip } = this.run(styles, noises, null, level);
+      return { features: upsampleBilinear(features), skip: upsampleBilinear(skip) };
     });
   }
+
+  /**
+   * Levels [from, to) from the state entering `from` (the constant and no RGB when null) → the last
+   * level's output features and RGB sum, at its side.
+   */
+  private run(styles: Value[], noises: Record<string, Value>, start: ({ level: number } & SynthesisState) | null, to: number): SynthesisState {
+    const layers = this.styleLayers();
+    if (styles.length !== layers.length) throw new Error(`Synthesis "${this.path}": ${styles.length} styles for ${layers.length} modulated layers`);
+    const b = this.b;
+    const B = styles[0].shape[0];
+    const from = start?.level ?? 0;
+    let x: Value = start ? start.features : b.op1('Expand', [this.const, b.ints([B, this.c.channels[0], 4, 4])]);
+    let rgb: Value | null = start ? start.skip : null;
+    let k = this.levels.slice(0, from).reduce((n, lvl) => n + (lvl.conv0 ? 3 : 2), 0);
+    for (let l = from; l < to; l++) {
+      const lvl = this.levels[l];
+      const side = 4 << l;
+      const noise = (i: number) => {
+        const v = noises[`noise_${side}_${i}`];
+        if (!v) throw new Error(`Synthesis "${this.path}": no noise input noise_${side}_${i}`);
+        return v;
+      };
+      // The state entering a level is already at its side: the previous level's output is upsampled here.
+      if (l > from) {
+        x = upsampleBilinear(x);
+        rgb = upsampleBilinear(rgb!);
+      }
+      if (lvl.conv0) x = lvl.conv0.forward(x, styles[k++], noise(0));
+      x = lvl.conv1.forward(x, styles[k++], noise(1));
+      const y = lvl.torgb.forward(x, styles[k++]);
+      rgb = rgb ? b.op1('Add', [rgb, y]) : y;
+    }
+    return { features: x, skip: rgb! };
+  }
+}
+
+/**
+ * Where the synthesis stands entering a level, both at that level's side: the features its first
+ * conv reads (the previous level's output, upsampled) and the toRGB skip sum of the levels below
+ * (upsampled likewise), to which this level's and the later levels' RGB are added.
+ */
+export interface SynthesisState {
+  features: Value;
+  skip: Value;
 }
 
 export class Generator extends Module {

@@ -15,7 +15,7 @@ export type GanSpace = 'z' | 'w' | 'w+' | 's' | 'f';
 
 export interface GeneratorGraphOptions {
   space: GanSpace;
-  /** For 'f': the level whose input features are fed (1 … levels − 1; level l works at 4·2ˡ). */
+  /** For 'f': the level whose input state (features and RGB skip) is fed (1 … levels − 1; level l works at 4·2ˡ). */
   featureLevel?: number;
   seed?: number;
 }
@@ -46,7 +46,10 @@ export const W_AVG = 'g.mapping.w_avg';
 /**
  * The generator from one space to 'image' [B, C, R, R] (raw, about [−1, 1]). Inputs by space:
  * z: 'z', 'class', 'psi', 'g.mapping.w_avg'; w: 'w' [B, wDim]; w+: 'ws' [B, numWs, wDim];
- * s: 'style_<i>' [B, Cin_i] per modulated layer; f: 'features' [B, channels[featureLevel − 1], 4·2^featureLevel, same] and 'ws'.
+ * s: 'style_<i>' [B, Cin_i] per modulated layer; f: the synthesis's state entering level
+ * featureLevel, at its side Sf = 4·2^featureLevel — 'features' [B, channels[featureLevel − 1], Sf, Sf]
+ * (that level's conv0 input) and 'skip' [B, C, Sf, Sf] (the RGB sum of the levels below, upsampled) —
+ * and 'ws' (only the entries from that level up are read).
  * Every space also takes the per-layer noise inputs 'noise_<side>_<i>' [B, 1, side, side].
  */
 export function generatorGraph(c: GanConfig, batch: number, opts: GeneratorGraphOptions) {
@@ -62,12 +65,13 @@ export function generatorGraph(c: GanConfig, batch: number, opts: GeneratorGraph
   } else if (opts.space === 'f') {
     const level = opts.featureLevel ?? 2;
     if (!(level >= 1 && level < c.channels.length)) throw new Error(`generator graph: feature level ${level} is outside 1…${c.channels.length - 1}`);
-    // Level `level`'s conv0 input: level − 1's output already upsampled (the synthesis does not
-    // upsample the features it starts from), so it works at that level's side.
+    // The synthesis's state entering `level`, both at that level's side: its conv0 input (level − 1's
+    // output, upsampled) and the RGB skip sum of the levels below (upsampled likewise).
     const side = 4 << level;
     const features = b.input('features', 'float32', [batch, c.channels[level - 1], side, side]);
+    const skip = b.input('skip', 'float32', [batch, c.imageChannels, side, side]);
     const ws = b.input('ws', 'float32', [batch, numWs(c), c.wDim]);
-    image = syn.forward(syn.styles(ws), noises, { level, features });
+    image = syn.forward(syn.styles(ws), noises, { level, features, skip });
   } else {
     const ws =
       opts.space === 'w+'

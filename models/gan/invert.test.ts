@@ -57,6 +57,14 @@ describe('GAN inversion', () => {
     for (const k of r.classes!) expect(k >= 0 && k < c.classes).toBe(true);
   });
 
+  it("in F starts from w_avg's image, at the same loss as W", async () => {
+    const o = { steps: 1, lr: 1e-6, weights: { perceptual: 0.5, wAvgPull: 1e-3 } };
+    const w = await model.invert('w', target, o);
+    const f = await model.invert('f', target, o);
+    expect(f.losses[0]).toBeGreaterThan(0);
+    expect(Math.abs(f.losses[0] - w.losses[0])).toBeLessThan(1e-5 * w.losses[0] + 1e-6);
+  });
+
   it('optimizes the noise maps under the noise regularization and returns them normalized', async () => {
     const r = await model.invert('w+', target, { steps: 10, lr: 0.05, optimizeNoise: true, weights: { noiseReg: 1e3 } });
     const fixed = model.noise(0, 2);

@@ -4,7 +4,7 @@
 // w_avg that keeps the code where the generator was trained, and optionally the per-layer noise
 // maps under StyleGAN2's noise regularization (their autocorrelation at every scale is penalized,
 // and they are renormalized to zero mean and unit variance before each step, so the noise cannot
-// carry the image). Starts from w_avg's form in the space (W, W+, S, F) or, in Z, from a seeded z
+// carry the image). Starts from w_avg's form in the space (W, W+, S, F: all render w_avg's image) or, in Z, from a seeded z
 // with the class nearest to each image. The loop (early stop, divergence keeping the last good
 // value) is the one every optimization of the app shares.
 import { Adam, GraphBuilder, Params, type Tensor, Trainer, type Value } from '../../ml/index.ts';
@@ -135,6 +135,7 @@ function partsOf(c: GanConfig, space: GanSpace, code: Tensor, level: number): { 
     case 's':
       return { trainable: Object.fromEntries(splitStyles(c, code).map((s, i) => [`style_${i}`, s])), fixed: {} };
     case 'f':
+      // The features, the RGB skip and W+ all move: the skip is part of the state the code holds.
       return { trainable: { ...splitF(c, code, level) }, fixed: {} };
   }
 }
@@ -151,7 +152,7 @@ function assemble(c: GanConfig, space: GanSpace, v: Record<string, Tensor>): Ten
     case 's':
       return joinStyles(styleSizes(c).map((_, i) => v[`style_${i}`]));
     case 'f':
-      return joinF(v.features, v.ws);
+      return joinF(v.features, v.skip, v.ws);
   }
 }
 

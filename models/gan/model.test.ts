@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { f32, Rng, randn } from '../../ml/index.ts';
-import { broadcastW, codeShape, GAN_SPACES, splitStyles, splitZ, styleSizes } from './codes.ts';
+import { broadcastW, codeShape, GAN_SPACES, joinF, splitF, splitStyles, splitZ, styleSizes } from './codes.ts';
 import { numWs } from './config.ts';
 import { generatorGraph } from './graphs.ts';
 import type { GanModel } from './model.ts';
@@ -32,7 +32,7 @@ describe('GanModel', () => {
     for (let k = 0; k < 2; k++) expect(maxDiff(flat.data.subarray(k * c.wDim, (k + 1) * c.wDim) as Float32Array, model.wAvg)).toBeLessThan(1e-6);
   });
 
-  it('renders one image from a code in every space: Z, W, W+ and S agree; F renders at the same shape', async () => {
+  it('renders one image from a code in every space: Z, W, W+, S and F agree', async () => {
     const zCode = model.sampleZ({ n: 2, seed: 3 });
     const { z, cls } = splitZ(c, zCode);
     const w = await model.mapZ(z, cls);
@@ -46,9 +46,17 @@ describe('GanModel', () => {
       expect(code.shape).toEqual([2, ...codeShape(c, space, model.featureLevel)]);
       expect(maxDiff((await model.synthesize(space, code, { noiseSeed: 4 })).data as Float32Array, img)).toBeLessThan(1e-4);
     }
+    // F holds the features and the RGB skip entering level 2 (16×16), then W+; under the noise it
+    // was made with it renders w's image (raw, before clipping, so nothing hides in the clip).
     const f = await model.fromW('f', w, { noiseSeed: 4 });
-    expect(f.shape).toEqual([2, 6 * 16 * 16 + numWs(c) * c.wDim]);
-    expect((await model.synthesize('f', f, { noiseSeed: 4 })).shape).toEqual([2, 3, 16, 16]);
+    expect(f.shape).toEqual([2, 6 * 16 * 16 + 3 * 16 * 16 + numWs(c) * c.wDim]);
+    const raw = (await model.render('w', w, { noiseSeed: 4 })).data as Float32Array;
+    expect(maxDiff((await model.render('f', f, { noiseSeed: 4 })).data as Float32Array, raw)).toBeLessThan(1e-4);
+    // The skip carries the levels below: without it the image changes.
+    const { features, skip, ws } = splitF(c, f, model.featureLevel);
+    expect(maxDiff(skip.data as Float32Array, new Float32Array(skip.data.length))).toBeGreaterThan(1e-2);
+    const noSkip = joinF(features, f32(skip.shape), ws);
+    expect(maxDiff((await model.render('f', noSkip, { noiseSeed: 4 })).data as Float32Array, raw)).toBeGreaterThan(1e-2);
     // Another noise seed gives another image; the same one the same image at any batch size.
     expect(maxDiff((await model.synthesize('w', w, { noiseSeed: 5 })).data as Float32Array, img)).toBeGreaterThan(1e-4);
     const one = await model.synthesize('w', f32([1, c.wDim], w.data.subarray(c.wDim) as Float32Array), { noiseSeed: 4 });

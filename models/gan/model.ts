@@ -31,7 +31,6 @@ import { checkGanConfig, type GanConfig, levelsOf, noiseInputs, numWs } from './
 import { Generator } from './generator.ts';
 import { type GanSpace, generatorGraph, mappingGraph, W_AVG } from './graphs.ts';
 import { invert, type InversionOptions, type InversionResult } from './invert.ts';
-import { upsampleBilinear } from './layers.ts';
 import { applyLora, pivotalTuning, type PivotalTuningOptions, type PivotalTuningResult } from './pti.ts';
 
 export interface GanModelOptions {
@@ -270,8 +269,8 @@ export class GanModel {
       case 's':
         return Object.fromEntries(splitStyles(c, value).map((s, i) => [`style_${i}`, s]));
       case 'f': {
-        const { features, ws } = splitF(c, value, this.featureLevel);
-        return { features, ws };
+        const { features, skip, ws } = splitF(c, value, this.featureLevel);
+        return { features, skip, ws };
       }
     }
   }
@@ -290,18 +289,22 @@ export class GanModel {
     return names.map((k) => r[k]);
   }
 
-  /** The F space's features [n, Cf, Sf, Sf] for W+ [n, numWs, wDim] under the given noise. */
-  async featuresOf(ws: Tensor, noise: Record<string, Tensor>): Promise<Tensor> {
+  /**
+   * The synthesis's state entering the F level for W+ [n, numWs, wDim] under the given noise: the
+   * features [n, Cf, Sf, Sf] and the RGB skip [n, C, Sf, Sf], the F code's first two parts.
+   */
+  async featuresOf(ws: Tensor, noise: Record<string, Tensor>): Promise<{ features: Tensor; skip: Tensor }> {
     const n = checkCode(this.config, 'w+', ws, this.featureLevel);
     const c = this.config;
     const level = this.featureLevel;
-    const r = await this.run(`features:${level}:${n}`, () => featuresGraph(c, n, level), { ws, ...noise }, ['features']);
-    return r.features;
+    const r = await this.run(`features:${level}:${n}`, () => featuresGraph(c, n, level), { ws, ...noise }, ['features', 'skip']);
+    return { features: r.features, skip: r.skip };
   }
 
   /**
    * The code of w [n, wDim] in another space: W+ repeats it, S applies every layer's affine, F runs
-   * the synthesis up to the feature level (under the noise of `noiseSeed`). Z has no way back.
+   * the synthesis up to the feature level (under the noise of `noiseSeed`), so each renders w's image
+   * (F under that same noise). Z has no way back.
    */
   async fromW(space: GanSpace, w: Tensor, o: { noiseSeed?: number; noise?: Record<string, Tensor> } = {}): Promise<Tensor> {
     const n = checkCode(this.config, 'w', w, this.featureLevel);
@@ -316,7 +319,8 @@ export class GanModel {
         return joinStyles(await this.stylesOf(broadcastW(this.config, w)));
       case 'f': {
         const ws = broadcastW(this.config, w);
-        return joinF(await this.featuresOf(ws, o.noise ?? this.noise(o.noiseSeed ?? 0, n)), ws);
+        const { features, skip } = await this.featuresOf(ws, o.noise ?? this.noise(o.noiseSeed ?? 0, n));
+        return joinF(features, skip, ws);
       }
     }
   }
@@ -387,25 +391,15 @@ function stylesGraph(c: GanConfig, n: number): Graph {
 }
 
 /**
- * 'ws' and the noises → 'features': the synthesis run from its constant up to level `level`'s
- * input (level − 1's output, upsampled), which is where the F space's generator graph starts.
+ * 'ws' and the noises → 'features' and 'skip': the synthesis's state entering level `level` (its
+ * conv0 input and the RGB sum so far, both upsampled to its side), where the F space's graph starts.
  */
 function featuresGraph(c: GanConfig, n: number, level: number): Graph {
   const b = new GraphBuilder('gan-features');
-  const g = new Generator(new Params(b), 'g', c);
-  const syn = g.synthesis;
+  const syn = new Generator(new Params(b), 'g', c).synthesis;
   const noise: Record<string, Value> = Object.fromEntries(noiseInputs(c).map(({ name, side }) => [name, b.input(name, 'float32', [n, 1, side, side])]));
-  const styles = syn.styles(b.input('ws', 'float32', [n, numWs(c), c.wDim]));
-  let x: Value = b.op1('Expand', [b.value(syn.const.name), b.ints([n, c.channels[0], 4, 4])]);
-  let k = 0;
-  for (let l = 0; l < level; l++) {
-    const lvl = syn.levels[l];
-    const side = 4 << l;
-    if (lvl.conv0) x = lvl.conv0.forward(upsampleBilinear(x), styles[k++], noise[`noise_${side}_0`]);
-    x = lvl.conv1.forward(x, styles[k++], noise[`noise_${side}_1`]);
-    k++; // toRGB: the F space restarts the RGB skip at its level
-  }
-  b.output(upsampleBilinear(x), 'features');
+  const { features, skip } = syn.stateAt(syn.styles(b.input('ws', 'float32', [n, numWs(c), c.wDim])), noise, level);
+  b.output(features, 'features');
+  b.output(skip, 'skip');
   return b.build();
 }
-
