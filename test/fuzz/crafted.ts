@@ -244,5 +244,19 @@ export function craftedFor(surface: Surface, packManifest?: Uint8Array): Uint8Ar
         enc.encode(`{"schemaVersion":1,"x":${deep(100_000)}}`),
       ];
     }
+    case 'gan-manifest': {
+      if (!packManifest) return [];
+      const m = JSON.parse(new TextDecoder().decode(packManifest)) as Record<string, unknown>;
+      return [
+        // A generator far too large to build, a class list that disagrees with it, a file outside the pack.
+        manifestWith(m, (x) => (x.components.generator.architecture.channels = [1024, 1024, 1024, 1024, 1024, 1024, 1024])),
+        manifestWith(m, (x) => (x.components.generator.architecture.resolution = 1 << 20)),
+        manifestWith(m, (x) => (x.classes = x.classes.slice(1))),
+        manifestWith(m, (x) => (x.classes = Array.from({ length: 100_000 }, (_, i) => `c${i}`))),
+        manifestWith(m, (x) => (x.components.generator.weights = '../generator.safetensors')),
+        ...['__proto__', 'constructor'].map((k) => manifestWith(m, (x) => (x.components.generator.architecture.kind = k))),
+        manifestWith(m, (x) => (x.family = 'latent-diffusion')),
+      ];
+    }
   }
 }

@@ -25,6 +25,7 @@ function mutated(surface: Surface, rng: FuzzRng, seeds: readonly Uint8Array[]): 
   switch (surface) {
     case 'graph-json':
     case 'manifest':
+    case 'gan-manifest':
     case 'cli':
       return enc.encode(mutateJson(rng, dec.decode(base)));
     case 'png-graph': {

@@ -1,13 +1,14 @@
 // The project's own files each surface's mutations start from: example graphs, the samples, PNGs
 // that carry a graph, safetensors and ONNX files written by the engine, a model pack's manifest.
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { f32, GraphBuilder, i64, tensor, toOnnxBytes, writeSafetensors } from '../../ml/index.ts';
 import { writeTinyPack } from '../../models/personalize/tiny-pack.ts';
+import { writeTinyGanPack } from '../../models/train/tiny-gan-pack.ts';
 import { encodePngWithGraph } from '../../runtime/index.ts';
 import { testPattern } from '../../runtime/testing/fixtures.ts';
 import type { Surface } from './surfaces.ts';
@@ -74,6 +75,18 @@ export async function tinyPackFiles(): Promise<Record<string, Uint8Array>> {
   }
 }
 
+/** A tiny GAN pack's files (generator, encoder, evaluator), name → bytes. */
+export async function tinyGanPackFiles(): Promise<Record<string, Uint8Array>> {
+  const dir = await mkdtemp(join(tmpdir(), 'fuzz-gan-pack-'));
+  try {
+    await writeTinyGanPack(dir);
+    const names = await readdir(dir);
+    return Object.fromEntries(await Promise.all(names.map(async (n) => [n, new Uint8Array(await readFile(join(dir, n)))] as const)));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 export async function seedsFor(surface: Surface): Promise<Uint8Array[]> {
   switch (surface) {
     case 'graph-json':
@@ -90,6 +103,8 @@ export async function seedsFor(surface: Surface): Promise<Uint8Array[]> {
       return imageSeeds();
     case 'manifest':
       return [(await tinyPackFiles())['manifest.json']];
+    case 'gan-manifest':
+      return [(await tinyGanPackFiles())['manifest.json']];
     case 'cli':
       return IMAGE_GRAPHS.map((f) => new Uint8Array(readGraph(f)));
   }

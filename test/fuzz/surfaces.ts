@@ -5,7 +5,8 @@ import { lstat, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { importOnnx, readSafetensors } from '../../ml/index.ts';
-import { loadPack } from '../../models/pack/load.ts';
+import { loadGanPack } from '../../models/gan/pack.ts';
+import { type FetchBytes, loadPack } from '../../models/pack/load.ts';
 import { PACK_ARCHITECTURES } from '../../models/personalize/architectures.ts';
 import { fit, rgbaToTensor } from '../../nodes/image/ops.ts';
 import { decodePng, graphFromPng } from '../../nodes/image/png.ts';
@@ -14,7 +15,7 @@ import { runGraphCli } from '../../runtime/cli/graph-cli.ts';
 import { cacheKeys, defaultOutputs, formatError, indexGraph, parseGraphText, planRun, validateGraph, type ParseResult } from '../../runtime/index.ts';
 import { nodePlatform } from '../../runtime/node/platform.ts';
 
-export const SURFACES = ['graph-json', 'png-graph', 'safetensors', 'onnx', 'image', 'manifest', 'cli'] as const;
+export const SURFACES = ['graph-json', 'png-graph', 'safetensors', 'onnx', 'image', 'manifest', 'gan-manifest', 'cli'] as const;
 export type Surface = (typeof SURFACES)[number];
 
 /** File extension of a surface's inputs, for regression files a person can open. */
@@ -25,6 +26,7 @@ export const EXTENSION: Record<Surface, string> = {
   onnx: 'onnx',
   image: 'img',
   manifest: 'json',
+  'gan-manifest': 'json',
   cli: 'json',
 };
 
@@ -36,6 +38,7 @@ export const TIME_LIMIT_MS: Record<Surface, number> = {
   onnx: 10_000,
   image: 15_000,
   manifest: 20_000,
+  'gan-manifest': 20_000,
   cli: 30_000,
 };
 
@@ -70,8 +73,23 @@ async function refusing(run: () => Promise<Verdict> | Verdict): Promise<Verdict>
 }
 
 let packFiles: Record<string, Uint8Array> | undefined;
+let ganPackFiles: Record<string, Uint8Array> | undefined;
 
-export async function runSurface(surface: Surface, input: Uint8Array, ctx: { packFiles: () => Promise<Record<string, Uint8Array>> }): Promise<Verdict> {
+/** A pack's files with the fuzzed manifest in place of its own. */
+function withManifest(files: Record<string, Uint8Array>, manifest: Uint8Array): FetchBytes {
+  const all: Record<string, Uint8Array> = { ...files, 'manifest.json': manifest };
+  return async (name) => {
+    if (!Object.hasOwn(all, name)) throw new Error(`no file ${name}`);
+    return all[name];
+  };
+}
+
+export interface SurfaceContext {
+  packFiles: () => Promise<Record<string, Uint8Array>>;
+  ganPackFiles: () => Promise<Record<string, Uint8Array>>;
+}
+
+export async function runSurface(surface: Surface, input: Uint8Array, ctx: SurfaceContext): Promise<Verdict> {
   switch (surface) {
     case 'graph-json':
       return refusing(() => checkDocument(parseGraphText(text(input))));
@@ -101,11 +119,13 @@ export async function runSurface(surface: Surface, input: Uint8Array, ctx: { pac
     case 'manifest':
       return refusing(async () => {
         packFiles ??= await ctx.packFiles();
-        const files: Record<string, Uint8Array> = { ...packFiles, 'manifest.json': input };
-        await loadPack(async (name) => {
-          if (!Object.hasOwn(files, name)) throw new Error(`no file ${name}`);
-          return files[name];
-        }, { architectures: PACK_ARCHITECTURES, verifyHash: false });
+        await loadPack(withManifest(packFiles, input), { architectures: PACK_ARCHITECTURES, verifyHash: false });
+        return { outcome: 'accepted' };
+      });
+    case 'gan-manifest':
+      return refusing(async () => {
+        ganPackFiles ??= await ctx.ganPackFiles();
+        await loadGanPack(withManifest(ganPackFiles, input), { verifyHash: false });
         return { outcome: 'accepted' };
       });
     case 'cli':
