@@ -61,7 +61,20 @@ const ORT_TYPE: Record<DType, string> = {
 };
 const FROM_ORT = new Map(Object.entries(ORT_TYPE).map(([k, v]) => [v, k as DType]));
 
-export function ortBackend(name: string, ort: OrtLike, defaults: SessionOptions = {}): Backend {
+/**
+ * `serial`: one run at a time across every session of the backend. onnxruntime-web runs all its
+ * sessions in one wasm instance that refuses a run while another is in flight ("Session already
+ * started"), so two awaited runs started together (two embeddings computed side by side) would
+ * fail in the browser while passing in Node; queued, they take turns.
+ */
+export function ortBackend(name: string, ort: OrtLike, defaults: SessionOptions = {}, o: { serial?: boolean } = {}): Backend {
+  let turn: Promise<unknown> = Promise.resolve();
+  const inTurn = <T>(f: () => Promise<T>): Promise<T> => {
+    if (!o.serial) return f();
+    const next = turn.then(f, f);
+    turn = next.catch(() => {});
+    return next;
+  };
   return {
     name,
     async create(model, opts = {}) {
@@ -72,7 +85,7 @@ export function ortBackend(name: string, ort: OrtLike, defaults: SessionOptions 
       if (o.providers) options.executionProviders = o.providers;
       if (o.optimization) options.graphOptimizationLevel = o.optimization;
       if (o.profile) Object.assign(options, { enableProfiling: true, profileFilePrefix: o.profile });
-      const s = await ort.InferenceSession.create(model, options);
+      const s = await inTurn(() => ort.InferenceSession.create(model, options));
       return {
         inputNames: s.inputNames,
         outputNames: s.outputNames,
@@ -82,7 +95,7 @@ export function ortBackend(name: string, ort: OrtLike, defaults: SessionOptions 
             const data = t.dtype === 'bool' && !(t.data instanceof Uint8Array) ? Uint8Array.from(t.data as Int32Array) : t.data;
             f[k] = new ort.Tensor(ORT_TYPE[t.dtype], data, t.shape);
           }
-          const out = await s.run(f, fetch);
+          const out = await inTurn(() => s.run(f, fetch));
           const res: Record<string, Tensor> = {};
           for (const [k, t] of Object.entries(out)) {
             const dtype = FROM_ORT.get(t.type);
@@ -92,7 +105,7 @@ export function ortBackend(name: string, ort: OrtLike, defaults: SessionOptions 
           return res;
         },
         endProfiling: () => s.endProfiling(),
-        release: () => s.release(),
+        release: () => inTurn(() => s.release()),
       };
     },
   };

@@ -3,7 +3,7 @@
 import * as ort from 'onnxruntime-web';
 import { ortBackend, type OrtLike } from './session.ts';
 
-export const webBackend = ortBackend('onnxruntime-web', ort as unknown as OrtLike);
+export const webBackend = ortBackend('onnxruntime-web', ort as unknown as OrtLike, {}, { serial: true });
 
 /** Sets the wasm thread count; must be called before the first session is created. */
 export function configureWasm(opts: { threads?: number; wasmPaths?: string }) {

@@ -32,9 +32,11 @@ export async function classForPrompt(model: GanModel, text: string): Promise<{ i
     names = model.embedTexts(model.classes.map(classPhrase)).then((t) => t.data as Float32Array);
     phraseEmbeddings.set(model, names);
   }
+  // One after the other: a backend may run one session at a time (onnxruntime-web's wasm).
+  const phrases = await names;
   const prompt = await model.embedTexts([text]);
   const d = prompt.shape[1];
-  const [best] = bestMatches(prompt.data as Float32Array, 1, await names, model.classes.length, d);
+  const [best] = bestMatches(prompt.data as Float32Array, 1, phrases, model.classes.length, d);
   return { ...best, name: model.classes[best.index] };
 }
 
