@@ -3,10 +3,10 @@ import { BYTES_PER_ELEMENT, dtypeFromOnnx, ONNX_DTYPE, viewBytes, type DType } f
 import type { AttrValue, Graph } from '../ir.ts';
 import { findOp } from '../ops/registry.ts';
 import type { AttrType } from '../ops/types.ts';
-import type { Tensor } from '../tensor.ts';
+import { sizeOf, type Tensor } from '../tensor.ts';
 import { checkElementCount } from '../untrusted/elements.ts';
 import { checkOnnxNesting } from './nesting.ts';
-import { readExternalTensor, type ExternalDataReader } from './external-data.ts';
+import { checkLocation, readExternalTensor, type ExternalDataReader } from './external-data.ts';
 import { onnx, toNum } from './proto.ts';
 
 const AT = onnx.AttributeProto.AttributeType;
@@ -67,9 +67,55 @@ export interface WriteOptions {
 }
 
 export function toOnnxBytes(g: Graph, opts: WriteOptions = {}): Uint8Array {
+  const bytes = tensorBytes(g, opts);
+  if (bytes > PROTOBUF_LIMIT)
+    throw new Error(
+      `graph "${g.name}" holds ${gb(bytes)} of tensors, more than one ONNX file can (2 GB, protobuf's limit): write it with external data (toOnnxParts)`,
+    );
+  return encodeModel(g, opts, tensorProto);
+}
+
+/** Protobuf refuses messages past 2 GiB, so no .onnx file holding its weights inline can be larger. */
+export const PROTOBUF_LIMIT = 2 ** 31 - 1;
+
+/**
+ * Tensor bytes above which a model is written with external data: below protobuf's limit, with
+ * room for the graph itself (nodes, names, shapes).
+ */
+export const EXTERNAL_DATA_ABOVE = 1.9e9;
+
+const gb = (n: number) => `${(n / 1e9).toFixed(2)} GB`;
+
+/** The graph's written initializers (those `toOnnxBytes` keeps). */
+function writtenInitializers(g: Graph, opts: WriteOptions): [string, Tensor][] {
   // Folding leaves constants behind that nothing reads any more; runtimes warn about them.
   const used = new Set<string>([...g.inputs, ...g.outputs]);
   for (const n of g.nodes) for (const i of n.inputs) used.add(i);
+  return [...g.initializers].filter(([k]) => used.has(k) && (opts.keepDefaults || !g.defaults?.has(k)));
+}
+
+/**
+ * Bytes of tensor data the written model holds (initializers and tensor attributes), from shapes
+ * and types alone, so the choice of external data is made before anything is encoded.
+ */
+export function tensorBytes(g: Graph, opts: WriteOptions = {}): number {
+  const size = (t: Tensor) => sizeOf(t.shape) * BYTES_PER_ELEMENT[t.dtype];
+  let total = 0;
+  for (const [, t] of writtenInitializers(g, opts)) total += size(t);
+  for (const n of g.nodes) for (const v of Object.values(n.attrs)) if (isTensor(v)) total += size(v);
+  return total;
+}
+
+const isTensor = (v: AttrValue): v is Tensor => typeof v === 'object' && !Array.isArray(v);
+
+/** Whether `g` must be written with external data: its tensors would not fit one file. */
+export function needsExternalData(g: Graph, opts: WriteOptions = {}, limit = EXTERNAL_DATA_ABOVE): boolean {
+  return tensorBytes(g, opts) > limit;
+}
+
+type TensorMsg = import('onnx-proto').onnx.ITensorProto;
+
+function encodeModel(g: Graph, opts: WriteOptions, initializer: (name: string, t: Tensor) => TensorMsg): Uint8Array {
   const model = onnx.ModelProto.create({
     irVersion: 8,
     producerName: 'personalize-workbench',
@@ -83,14 +129,68 @@ export function toOnnxBytes(g: Graph, opts: WriteOptions = {}): Uint8Array {
         output: n.outputs,
         attribute: Object.entries(n.attrs).map(([k, v]) => attrProto(n.op, k, v)),
       })),
-      initializer: [...g.initializers]
-        .filter(([k]) => used.has(k) && (opts.keepDefaults || !g.defaults?.has(k)))
-        .map(([k, t]) => tensorProto(k, t)),
+      initializer: writtenInitializers(g, opts).map(([k, t]) => initializer(k, t)),
       input: g.inputs.map((n) => valueInfoProto(g, n)),
       output: g.outputs.map((n) => valueInfoProto(g, n)),
     },
   });
   return onnx.ModelProto.encode(model).finish();
+}
+
+// ---- external data ----
+
+export interface ExternalDataOptions {
+  /** The side file's name, relative to the model's folder (e.g. "model.onnx.data"). */
+  location: string;
+  /** Initializers of at least this many bytes go to the side file (default 1024, as onnx's own writer). */
+  threshold?: number;
+  /**
+   * Each tensor in the side file starts at a multiple of this many bytes (default 4096, a page,
+   * so runtimes can memory-map the file); 1 packs them. The gaps are zeros.
+   */
+  align?: number;
+}
+
+export interface OnnxParts {
+  /** The .onnx file: the graph and the initializers below the threshold. */
+  model: Uint8Array;
+  /** The side file as consecutive chunks (tensor bytes and zero padding), to be written in order. */
+  data: Uint8Array[];
+  /** Total bytes of `data`. */
+  dataBytes: number;
+}
+
+/**
+ * The model with its large initializers as ONNX external data (`data_location` EXTERNAL and
+ * `location`, `offset`, `length` entries) in one side file. The side file is returned as chunks
+ * viewing the tensors themselves, so a model past 2 GB is never copied into one buffer.
+ * Tensor attributes stay inline, as onnx's writer leaves them by default.
+ */
+export function toOnnxParts(g: Graph, ext: ExternalDataOptions, opts: WriteOptions = {}): OnnxParts {
+  const threshold = ext.threshold ?? 1024;
+  const align = ext.align ?? 4096;
+  if (!Number.isInteger(align) || align < 1) throw new Error(`external data alignment must be a whole number ≥ 1, got ${align}`);
+  const zeros = new Uint8Array(align);
+  const data: Uint8Array[] = [];
+  let offset = 0;
+  const model = encodeModel(g, opts, (name, t) => {
+    const p = tensorProto(name, t);
+    if (p.rawData.byteLength < threshold) return p;
+    const pad = (align - (offset % align)) % align;
+    if (pad) data.push(zeros.subarray(0, pad));
+    offset += pad;
+    data.push(p.rawData);
+    const entry = { location: checkLocation(ext.location, name), offset, length: p.rawData.byteLength };
+    offset += p.rawData.byteLength;
+    return {
+      name,
+      dataType: p.dataType,
+      dims: p.dims,
+      dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+      externalData: Object.entries(entry).map(([key, value]) => ({ key, value: String(value) })),
+    };
+  });
+  return { model, data, dataBytes: offset };
 }
 
 // ---- decoding ----
@@ -128,8 +228,6 @@ export interface RawModel {
   nodes: RawNode[];
   initializers: Map<string, Tensor>;
 }
-
-type TensorMsg = import('onnx-proto').onnx.ITensorProto;
 
 export function decodeTensor(tp: TensorMsg, external?: ExternalDataReader): Tensor {
   const dtype = dtypeFromOnnx(tp.dataType ?? 0);
