@@ -107,5 +107,12 @@ export function gradModel(bytes: Uint8Array, opts: GradModelOptions): GradModelR
     if (graph.values.has(`${w}_grad`))
       throw new GradModelError(`the model already has a value named "${w}_grad", the name the gradient of "${w}" would take`);
   const g = grad(graph, { loss: opts.loss, wrt: opts.wrt });
-  return { graph: g, bytes: toOnnxBytes(g, { keepDefaults: opts.keepDefaults ?? true }), trainable };
+  // Serialized only when asked: a gradient model past 2 GB is written with external data instead.
+  return {
+    graph: g,
+    get bytes() {
+      return toOnnxBytes(g, { keepDefaults: opts.keepDefaults ?? true });
+    },
+    trainable,
+  };
 }

@@ -37,7 +37,8 @@ export function externalFilesBeside(modelPath: string): ExternalFiles {
       const out = new Uint8Array(length);
       let done = 0;
       while (done < length) {
-        const n = readSync(fd, out, done, length - done, offset + done);
+        // One read may move at most 2 GiB; a tensor past that is read in 1 GiB steps.
+        const n = readSync(fd, out, done, Math.min(length - done, 2 ** 30), offset + done);
         if (n <= 0) break;
         done += n;
       }
