@@ -1,6 +1,6 @@
 // npm run train -- <model> [--steps N] [--batch B] [--lr X] [--threads T] [--resume]
 //                          [--checkpoints DIR] [--out DIR] [--checkpoint-every K] [--smoke] [--no-export] [--export-only]
-//                          [--gan-checkpoint DIR]
+//                          [--gan-checkpoint DIR] [--quantizer fsq|vq]
 // Retrains one component of the built-in pack from scratch (or continues with --resume). The model
 // is the name of a models/train/<model>.train.ts file that exports `train(options)`; adding a model
 // is adding such a file. Ctrl-C stops after the current step and writes a checkpoint. A module that
@@ -49,7 +49,7 @@ function defaultPack(model: string, smoke: boolean): string {
 
 const USAGE = `usage: npm run train -- <model> [--steps N] [--batch B] [--lr X] [--threads T] [--resume]
                         [--checkpoints DIR] [--out DIR] [--checkpoint-every K] [--smoke] [--no-export] [--export-only]
-                        [--gan-checkpoint DIR]`;
+                        [--gan-checkpoint DIR] [--quantizer fsq|vq]`;
 
 export function parseTrainArgs(argv: string[]) {
   const { values, positionals } = parseArgs({
@@ -68,6 +68,7 @@ export function parseTrainArgs(argv: string[]) {
       'no-export': { type: 'boolean' },
       'export-only': { type: 'boolean' },
       'gan-checkpoint': { type: 'string' },
+      quantizer: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -88,6 +89,7 @@ export function parseTrainArgs(argv: string[]) {
     noExport: values['no-export'] ?? false,
     exportOnly: values['export-only'] ?? false,
     ganCheckpoint: values['gan-checkpoint'],
+    quantizer: values.quantizer,
   });
   if (options.exportOnly && options.noExport) throw new Error('--export-only and --no-export contradict each other');
   return { model: positionals[0], options };

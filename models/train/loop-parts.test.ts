@@ -91,5 +91,7 @@ describe('train CLI', () => {
     expect(smoke.out).toMatch(/smoke-pack$/);
     expect(parseTrainArgs(['vae'])!.options.out).toMatch(/public\/models\/emoji-diffusion$/);
     expect(() => parseTrainArgs(['vae', '--steps', '-3'])).toThrow();
+    expect(parseTrainArgs(['ar-tokenizer', '--quantizer', 'vq'])!.options.quantizer).toBe('vq');
+    expect(() => parseTrainArgs(['ar-tokenizer', '--quantizer', 'pq'])).toThrow(/quantizer/);
   });
 });

@@ -26,6 +26,8 @@ export const trainOptionsSchema = z.object({
   exportOnly: z.boolean().default(false),
   /** A GAN training checkpoint folder to take the generator from (trainers built on the GAN). */
   ganCheckpoint: z.string().optional(),
+  /** The AR tokenizer's quantizer: finite scalar quantization (default) or the VQ contrast. */
+  quantizer: z.enum(['fsq', 'vq']).optional(),
 });
 export type TrainOptionsInput = z.input<typeof trainOptionsSchema>;
 
