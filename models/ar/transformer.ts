@@ -8,10 +8,8 @@
 // Two ways through the same weights: forward() over a whole sequence (training, prefill, the
 // no-cache sampler) and step() for one new input against cached keys and values of fixed length,
 // so that every graph has static shapes (see graphs.ts).
-import { gelu, LayerNorm, Linear, Module, type Params, randn, type Tensor, tensor, type Value } from '../../ml/index.ts';
+import { gelu, LayerNorm, Linear, Module, type Parent, randn, type Tensor, tensor, type Value } from '../../ml/index.ts';
 import { type ArTransformerConfig, arTransformerConfigSchema, imageTokens, vocabSize } from './transformer-config.ts';
-
-type Parent = Params | Module;
 
 /** Added to the score of a position that may not be attended: its softmax weight is exactly 0. */
 export const MASKED = -1e9;
@@ -22,7 +20,7 @@ export interface LayerKV {
   value: Value;
 }
 
-/** Where a step writes its key and value, and what it may attend (see stepSlot in graphs.ts). */
+/** Where a step writes its key and value, and what it may attend (arStepGraph in graphs.ts builds it from the position). */
 export interface StepSlot {
   /** bool [1, 1, T, 1]: true at the new position. */
   write: Value;

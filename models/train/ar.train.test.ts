@@ -6,7 +6,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { train } from './ar.train.ts';
+import { i64 } from '../../ml/index.ts';
+import { train, trainAr } from './ar.train.ts';
 import { loadCheckpoint } from './checkpoint.ts';
 import { trainOptionsSchema } from './options.ts';
 
@@ -55,7 +56,12 @@ describe('AR transformer training (smoke)', () => {
     await expect(train(opts('b', { steps: 6, resume: true, batch: 4 }))).rejects.toThrow(/batch: 8 → 4/);
   }, 120_000);
 
-  it('says why a real run cannot start yet', async () => {
+  it('says why a real run cannot start yet, and names a token source that gives what the model cannot read', async () => {
     await expect(train(opts('real', { smoke: false }))).rejects.toThrow(/no token source for the emoji images yet/);
+    const source = { count: 4, codebookSize: 16, gridSize: 2, key: 'bad', description: 'bad' };
+    // A code one past a 16-code codebook, and caption ids two wide.
+    const tokens = i64([8, 4], new Array(32).fill(16));
+    await expect(trainAr(opts('bad'), () => ({ ...source, batch: async () => ({ tokens, ids: i64([8, 20]) }) }))).rejects.toThrow(/token grids holding 16, outside 0 … 15/);
+    await expect(trainAr(opts('bad'), () => ({ ...source, batch: async () => ({ tokens: i64([8, 4]), ids: i64([8, 2]) }) }))).rejects.toThrow(/caption ids of int64 \[8,2\], not int64 \[8,20\]/);
   });
 });

@@ -27,13 +27,14 @@ import type { TrainFn, TrainOptions, TrainResult } from './options.ts';
 import { Ema, ProgressReporter } from './progress.ts';
 
 /**
- * The default transformer (5.3 M weights: width 256, 6 layers, 8 heads) over an 8×8 grid of 1,000
- * codes. Measured 1.9 s/step at batch 32 on one onnxruntime thread of a 2-core machine with
- * another training run on the other core, so 2,800 steps (~90k grids, ~12 epochs of the train
- * split) take about 90 minutes.
+ * The default transformer (5.31 M weights: width 256, 6 layers, 8 heads, a 20-token caption
+ * prefix) over an 8×8 grid of 1,000 codes. Measured 2.0–2.7 s/step at batch 32 on one
+ * onnxruntime thread of a 2-core machine that was running other jobs besides (load 5–6), so
+ * 2,400 steps (77k grids, ~10 epochs of the train split) take 80–105 minutes; on a quiet core,
+ * under 90.
  */
 export const AR_DEFAULTS = {
-  steps: 2800,
+  steps: 2400,
   batch: 32,
   lr: 5e-4,
   warmup: 200,
@@ -60,13 +61,23 @@ export async function packTextEncoder(dir = EMOJI_PACK_DIR): Promise<{ config: T
   return { config: textEncoderConfigSchema.parse(arch), weights: pack.weights.textEncoder!, tokenizer: new Tokenizer(pack.manifest.tokenizer), sha256: entry.sha256 };
 }
 
-/** The grids to train on. The emoji grids need the image tokenizer: until it is here, only smoke runs have a source. */
-function tokenSource(opts: TrainOptions, tokenizer: Tokenizer, codebookSize: number, gridSize: number): TokenSource {
-  if (opts.smoke) return syntheticTokenSource({ count: SMOKE.items, codebookSize, gridSize, tokenizer });
-  throw new Error('[ar] there is no token source for the emoji images yet: it needs the AR image tokenizer (FSQ codes of the VAE latent), which has not been trained. Run with --smoke to check the pipeline.');
-}
+/**
+ * Makes the source of token grids, given the caption tokenizer (the text encoder's, whose ids the
+ * source must give). The emoji source will wrap the image tokenizer; `defaultTokenSource` is where it plugs in.
+ */
+export type TokenSourceFactory = (captions: Tokenizer, opts: TrainOptions) => TokenSource | Promise<TokenSource>;
 
-export const train: TrainFn = async (opts) => {
+/** The grids to train on. The emoji grids need the image tokenizer: until it is here, only smoke runs have a source. */
+export const defaultTokenSource: TokenSourceFactory = (captions, opts) => {
+  const { codebookSize, gridSize } = arTransformerConfigSchema.parse({});
+  if (opts.smoke) return syntheticTokenSource({ count: SMOKE.items, codebookSize, gridSize, tokenizer: captions });
+  throw new Error('[ar] there is no token source for the emoji images yet: it needs the AR image tokenizer (FSQ codes of the VAE latent), which has not been trained. Run with --smoke to check the pipeline.');
+};
+
+export const train: TrainFn = (opts) => trainAr(opts, defaultTokenSource);
+
+/** `train` on the grids of any source (the transformer's size follows the source's codebook and grid). */
+export async function trainAr(opts: TrainOptions, makeSource: TokenSourceFactory): Promise<TrainResult> {
   const D = AR_DEFAULTS;
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const steps = opts.steps ?? (opts.smoke ? SMOKE.steps : D.steps);
@@ -76,8 +87,7 @@ export const train: TrainFn = async (opts) => {
   const seed = D.seed;
 
   const text = await packTextEncoder();
-  const defaults = arTransformerConfigSchema.parse({});
-  const source = tokenSource(opts, text.tokenizer, defaults.codebookSize, defaults.gridSize);
+  const source = await makeSource(text.tokenizer, opts);
   const config: ArModelConfig = arModelConfigSchema.parse({
     transformer: { ...(opts.smoke ? SMOKE.transformer : D.transformer), codebookSize: source.codebookSize, gridSize: source.gridSize, prefixLength: text.config.maxLength, textDim: text.config.dim },
     text: text.config,
@@ -99,17 +109,29 @@ export const train: TrainFn = async (opts) => {
   const sampler = new EpochSampler(source.count, batch, seed);
   const batchOf = async (step: number, dropout: number, indices = sampler.indices(step)): Promise<Record<string, Tensor>> => {
     const { tokens, ids } = await source.batch(indices, stepRng(seed, step, STREAM.source));
+    checkBatch(tokens, [batch, source.gridSize ** 2], source.codebookSize, 'token grids');
+    checkBatch(ids, [batch, text.config.maxLength], text.config.vocabSize, 'caption ids');
     const rng = stepRng(seed, step, STREAM.dropout);
     return { tokens, ids, drop_caption: f32([batch, 1, 1], Array.from({ length: batch }, () => (rng.next() < dropout ? 1 : 0))) };
   };
   // A fixed batch (step 0's items, step −1's draw, no dropout) scored at each checkpoint: a steadier curve than the training loss.
   const probe = await batchOf(-1, 0, sampler.indices(0));
   try {
-    return await loop({ opts, run, trainer, optimizer, steps, seed, settings, log, schedule: warmupCosine(lr, warmup, steps, lr * D.minLrRatio), batchOf: (s) => batchOf(s, D.captionDropout), probe, checkpointEvery: opts.checkpointEvery ?? (opts.smoke ? SMOKE.checkpointEvery : D.checkpointEvery) });
+    const result = await loop({ opts, run, trainer, optimizer, steps, seed, settings, log, schedule: warmupCosine(lr, warmup, steps, lr * D.minLrRatio), batchOf: (s) => batchOf(s, D.captionDropout), probe, checkpointEvery: opts.checkpointEvery ?? (opts.smoke ? SMOKE.checkpointEvery : D.checkpointEvery) });
+    // No pack yet: the emoji-ar pack needs the image tokenizer too. Its export will take the EMA weights from the checkpoint.
+    if (!result.interrupted) log(`[ar] the EMA weights are in the checkpoint's optimizer state (ema/ar.*) in ${run.dir}`);
+    return result;
   } finally {
     await trainer.release();
   }
-};
+}
+
+/** A source's batch, checked before it reaches a graph (whose error would not name the source). */
+function checkBatch(t: Tensor, shape: number[], bound: number, what: string): void {
+  if (t.dtype !== 'int64' || t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]))
+    throw new Error(`[ar] the token source gave ${what} of ${t.dtype} [${t.shape}], not int64 [${shape}]`);
+  for (const v of t.data as BigInt64Array) if (v < 0n || v >= BigInt(bound)) throw new Error(`[ar] the token source gave ${what} holding ${v}, outside 0 … ${bound - 1}`);
+}
 
 interface LoopOptions {
   opts: TrainOptions;
