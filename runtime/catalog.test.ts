@@ -19,6 +19,7 @@ describe('catalog', () => {
       'concept-encoder',
       'latent-optimizer',
       'lora-trainer',
+      'latent-edit',
       'sampler',
       'decoder',
       'metrics',
