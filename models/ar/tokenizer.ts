@@ -10,7 +10,7 @@
 //
 // Three graphs share one set of weight names: training (latent → reconstruction, loss), encode
 // (latent → token ids) and decode (token ids → latent).
-import { Conv2d, f32, GraphBuilder, GroupNorm, Module, mseLoss, Params, silu, type Tensor, upsampleNearest, type Value } from '../../ml/index.ts';
+import { Conv2d, f32, GraphBuilder, GroupNorm, Module, mseLoss, Params, ResBlock, silu, type Tensor, upsampleNearest, type Value } from '../../ml/index.ts';
 import { type ArTokenizerConfig, checkTokenizerConfig, codebookSize, codeDim, tokenGrid } from './config.ts';
 import { fsqCodebook, fsqIndices, fsqQuantize, type Quantized } from './fsq.ts';
 import { VectorQuantizer, type VqQuantized } from './vq.ts';
@@ -20,28 +20,6 @@ type Parent = Params | Module;
 /** Weight names start with this (the pack component's prefix). */
 export const TOKENIZER_PREFIX = 'tok';
 
-/** GroupNorm → SiLU → 3×3 conv, twice, plus the input. */
-class ResBlock extends Module {
-  norm1: GroupNorm;
-  conv1: Conv2d;
-  norm2: GroupNorm;
-  conv2: Conv2d;
-
-  constructor(parent: Parent, name: string, channels: number, groups: number) {
-    super(parent, name);
-    this.norm1 = new GroupNorm(this, 'norm1', groups, channels);
-    this.conv1 = new Conv2d(this, 'conv1', channels, channels, 3, { padding: 1 });
-    this.norm2 = new GroupNorm(this, 'norm2', groups, channels);
-    this.conv2 = new Conv2d(this, 'conv2', channels, channels, 3, { padding: 1 });
-  }
-
-  forward(x: Value): Value {
-    return this.scoped(() => {
-      const h = this.conv1.forward(silu(this.norm1.forward(x)));
-      return this.b.op1('Add', [x, this.conv2.forward(silu(this.norm2.forward(h)))]);
-    });
-  }
-}
 
 export class TokenEncoder extends Module {
   conv_in: Conv2d;
@@ -55,9 +33,9 @@ export class TokenEncoder extends Module {
     super(parent, name);
     const [hi, lo] = c.channels;
     this.conv_in = new Conv2d(this, 'conv_in', c.latentChannels, hi, 3, { padding: 1 });
-    for (let i = 0; i < c.blocks[0]; i++) this.high.push(new ResBlock(this, `high${i}`, hi, c.groups));
+    for (let i = 0; i < c.blocks[0]; i++) this.high.push(new ResBlock(this, `high${i}`, hi, hi, c.groups));
     this.down = new Conv2d(this, 'down', hi, lo, 3, { stride: 2, padding: 1 });
-    for (let i = 0; i < c.blocks[1]; i++) this.low.push(new ResBlock(this, `low${i}`, lo, c.groups));
+    for (let i = 0; i < c.blocks[1]; i++) this.low.push(new ResBlock(this, `low${i}`, lo, lo, c.groups));
     this.norm_out = new GroupNorm(this, 'norm_out', c.groups, lo);
     this.conv_out = new Conv2d(this, 'conv_out', lo, codeDim(c.quantizer), 1);
   }
@@ -86,9 +64,9 @@ export class TokenDecoder extends Module {
     super(parent, name);
     const [hi, lo] = c.channels;
     this.conv_in = new Conv2d(this, 'conv_in', codeDim(c.quantizer), lo, 3, { padding: 1 });
-    for (let i = 0; i < c.blocks[1]; i++) this.low.push(new ResBlock(this, `low${i}`, lo, c.groups));
+    for (let i = 0; i < c.blocks[1]; i++) this.low.push(new ResBlock(this, `low${i}`, lo, lo, c.groups));
     this.up = new Conv2d(this, 'up', lo, hi, 3, { padding: 1 });
-    for (let i = 0; i < c.blocks[0]; i++) this.high.push(new ResBlock(this, `high${i}`, hi, c.groups));
+    for (let i = 0; i < c.blocks[0]; i++) this.high.push(new ResBlock(this, `high${i}`, hi, hi, c.groups));
     this.norm_out = new GroupNorm(this, 'norm_out', c.groups, hi);
     this.conv_out = new Conv2d(this, 'conv_out', hi, c.latentChannels, 3, { padding: 1 });
   }

@@ -7,7 +7,7 @@
 // Latents are RAW (unscaled) at both ends; the denoiser works on mean·scalingFactor, and callers
 // divide by the factor before decoding (the manifest stores it; 1/std of the training latents).
 import { z } from 'zod';
-import { Conv2d, GraphBuilder, GroupNorm, l1Loss, Module, mseLoss, Params, silu, upsampleNearest, type Value } from '../../ml/index.ts';
+import { Conv2d, GraphBuilder, GroupNorm, l1Loss, Module, mseLoss, Params, ResBlock, silu, upsampleNearest, type Value } from '../../ml/index.ts';
 
 /** What a module is declared under (ml/nn's Parent; the engine's index does not name it). */
 type Parent = Params | Module;
@@ -33,30 +33,6 @@ export const latentSide = (c: VaeConfig) => c.resolution / 2 ** (c.channels.leng
 /** The logvar is clamped as in latent diffusion, so exp() cannot overflow early in training. */
 const LOGVAR_RANGE = [-30, 20] as const;
 
-class ResBlock extends Module {
-  norm1: GroupNorm;
-  conv1: Conv2d;
-  norm2: GroupNorm;
-  conv2: Conv2d;
-  skip: Conv2d | null;
-
-  constructor(parent: Parent, name: string, cin: number, cout: number, groups: number) {
-    super(parent, name);
-    this.norm1 = new GroupNorm(this, 'norm1', groups, cin);
-    this.conv1 = new Conv2d(this, 'conv1', cin, cout, 3, { padding: 1 });
-    this.norm2 = new GroupNorm(this, 'norm2', groups, cout);
-    this.conv2 = new Conv2d(this, 'conv2', cout, cout, 3, { padding: 1 });
-    this.skip = cin === cout ? null : new Conv2d(this, 'skip', cin, cout, 1);
-  }
-
-  forward(x: Value): Value {
-    return this.scoped(() => {
-      const h = this.conv1.forward(silu(this.norm1.forward(x)));
-      const y = this.conv2.forward(silu(this.norm2.forward(h)));
-      return this.b.op1('Add', [this.skip ? this.skip.forward(x) : x, y]);
-    });
-  }
-}
 
 export class VaeEncoder extends Module {
   conv_in: Conv2d;

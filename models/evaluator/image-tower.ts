@@ -2,33 +2,11 @@
 // global average pooling, and a linear projection into the shared embedding space. A CNN rather
 // than a ViT because convolutions are the fastest thing onnxruntime runs on one CPU thread, and
 // emoji are recognised by local shape and colour more than by long-range layout.
-import { Conv2d, GroupNorm, Linear, Module, Params, silu, type Value } from '../../ml/index.ts';
+import { Conv2d, GroupNorm, Linear, Module, Params, ResBlock, silu, type Value } from '../../ml/index.ts';
 import type { ClipConfig } from './config.ts';
 
 type Parent = Params | Module;
 
-/** Pre-activation residual block: x + conv(silu(gn(conv(silu(gn(x)))))). */
-class ResBlock extends Module {
-  norm1: GroupNorm;
-  conv1: Conv2d;
-  norm2: GroupNorm;
-  conv2: Conv2d;
-
-  constructor(parent: Parent, name: string, ch: number, groups: number) {
-    super(parent, name);
-    this.norm1 = new GroupNorm(this, 'norm1', groups, ch);
-    this.conv1 = new Conv2d(this, 'conv1', ch, ch, 3, { padding: 1 });
-    this.norm2 = new GroupNorm(this, 'norm2', groups, ch);
-    this.conv2 = new Conv2d(this, 'conv2', ch, ch, 3, { padding: 1 });
-  }
-
-  forward(x: Value): Value {
-    return this.scoped(() => {
-      const h = this.conv1.forward(silu(this.norm1.forward(x)));
-      return this.b.op1('Add', [x, this.conv2.forward(silu(this.norm2.forward(h)))]);
-    });
-  }
-}
 
 export interface ImageOutputs {
   /** Pooled features before the projection [B, lastChannels]: what the Fréchet distance compares. */
@@ -54,7 +32,7 @@ export class ImageTower extends Module {
     // One flat list in order: image.res1_0.conv1.weight, image.down2.weight, …
     channels.forEach((ch, i) => {
       if (i > 0) this.stages.push(new Conv2d(this, `down${i}`, channels[i - 1], ch, 3, { stride: 2, padding: 1 }));
-      for (let k = 0; k < blocks[i]; k++) this.stages.push(new ResBlock(this, `res${i}_${k}`, ch, groups));
+      for (let k = 0; k < blocks[i]; k++) this.stages.push(new ResBlock(this, `res${i}_${k}`, ch, ch, groups));
     });
     const last = channels[channels.length - 1];
     this.norm = new GroupNorm(this, 'norm', groups, last);
