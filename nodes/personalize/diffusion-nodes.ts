@@ -8,7 +8,7 @@ import { ddimInvert } from '../../models/diffusion/inversion.ts';
 import { TextToImage } from '../../models/diffusion/pipeline.ts';
 import { predictX0, sample } from '../../models/diffusion/samplers.ts';
 import { alphaBar } from '../../models/diffusion/schedule.ts';
-import { invertLatent, invertNoise, loraMetaFor, metricsCsv, scoreImages, mergeLoras, parseLoraMeta, slotOf, textualInversion, trainLora, writeEmbeddingFile, writeLoraFile } from '../../models/personalize/index.ts';
+import { invertLatent, invertNoise, loraMetaFor, mergeLoras, parseLoraMeta, slotOf, textualInversion, trainLora, writeEmbeddingFile, writeLoraFile } from '../../models/personalize/index.ts';
 import { type Embedding, type Files, type Latent } from '../../runtime/index.ts';
 import { tensorToRgba } from '../image/ops.ts';
 import type decoderSpec from '../decoder.ts';
@@ -23,6 +23,7 @@ import { livePreview } from './loss-plot.ts';
 import { loadModel, pipelineFor, tokensFor } from './model-cache.ts';
 import { latentPreview, previewImage } from './sample-preview.ts';
 import type { Ctx, Family, Out } from './families.ts';
+import { checkScoreInputs, scoreNode } from './score-images.ts';
 
 const SPACES = ['latent', 'noise', 'text-embedding'];
 
@@ -236,21 +237,10 @@ async function encoderInversion({ inputs, params, platform, signal, progress }: 
   return { latent: latentValue(noise, n, model, 'noise') };
 }
 
-async function metrics({ inputs, params, platform, signal }: Ctx<typeof metricsSpec>): Promise<Out<typeof metricsSpec>> {
-  if (!inputs.references && !inputs.prompt) throw new Error('wire references (for CLIP-I, PSNR, SSIM) or a prompt (for CLIP-T), or both');
-  const model = await loadModel(inputs.model.pack, platform, signal);
-  const images = toModelImages(inputs.images, model, 'images');
-  const references = inputs.references ? toModelImages(inputs.references, model, 'reference') : undefined;
-  const values = await scoreImages(await model.evaluator(), model.manifest.tokenizer, {
-    images: images.data,
-    n: images.n,
-    size: model.resolution.width,
-    references,
-    prompt: inputs.prompt?.text,
-    placeholderAs: params.placeholderAs,
-  });
-  const csv = new TextEncoder().encode(metricsCsv(values));
-  return { metrics: { kind: 'metrics', values }, table: { kind: 'files', files: [{ name: `${params.name}.csv`, mime: 'text/csv', bytes: csv }] } };
+async function metrics(ctx: Ctx<typeof metricsSpec>): Promise<Out<typeof metricsSpec>> {
+  checkScoreInputs(ctx);
+  const model = await loadModel(ctx.inputs.model.pack, ctx.platform, ctx.signal);
+  return scoreNode(ctx, { evaluator: await model.evaluator(), tokenizer: model.manifest.tokenizer, size: model.resolution.width, images: (b, what) => toModelImages(b, model, what) });
 }
 
 export const diffusionFamily: Family = {

@@ -12,7 +12,6 @@ import { GanImageEncoder } from '../../models/gan/encode.ts';
 import type { GanSpace } from '../../models/gan/graphs.ts';
 import { GanModel } from '../../models/gan/model.ts';
 import { loadGanPack } from '../../models/gan/pack.ts';
-import { metricsCsv, scoreImages } from '../../models/personalize/index.ts';
 import { Tokenizer } from '../../models/text/tokenizer.ts';
 import type { Files, ImageBatch, Latent, LoraWeights, ModelRef, Platform } from '../../runtime/index.ts';
 import { tensorToRgba } from '../image/ops.ts';
@@ -26,6 +25,7 @@ import type samplerSpec from '../sampler.ts';
 import type { Ctx, Family, Out } from './families.ts';
 import { livePreview } from './loss-plot.ts';
 import { packFetch } from './model-cache.ts';
+import { checkScoreInputs, scoreNode } from './score-images.ts';
 
 const SPACES: readonly GanSpace[] = ['z', 'w', 'w+', 's', 'f'];
 
@@ -290,21 +290,11 @@ function spreadAlong(c: { directions: Tensor; variances: number[] }, d: Tensor):
   return Math.sqrt(v);
 }
 
-async function metrics({ inputs, params, platform, signal }: Ctx<typeof metricsSpec>): Promise<Out<typeof metricsSpec>> {
-  if (!inputs.references && !inputs.prompt) throw new Error('wire references (for CLIP-I, PSNR, SSIM) or a prompt (for CLIP-T), or both');
-  const { model } = await loadGan(inputs.model.pack, platform, signal);
-  const signed = (t: Tensor) => ({ data: (t.data as Float32Array).map((v) => v * 2 - 1), n: t.shape[0] });
-  const images = signed(imagesFor(inputs.images, model));
-  const values = await scoreImages(await model.embedder(), model.tokenizer!.config, {
-    images: images.data,
-    n: images.n,
-    size: model.config.resolution,
-    references: inputs.references ? signed(imagesFor(inputs.references, model, 'references')) : undefined,
-    prompt: inputs.prompt?.text,
-    placeholderAs: params.placeholderAs,
-  });
-  const csv = new TextEncoder().encode(metricsCsv(values));
-  return { metrics: { kind: 'metrics', values }, table: { kind: 'files', files: [{ name: `${params.name}.csv`, mime: 'text/csv', bytes: csv }] } };
+async function metrics(ctx: Ctx<typeof metricsSpec>): Promise<Out<typeof metricsSpec>> {
+  checkScoreInputs(ctx);
+  const { model } = await loadGan(ctx.inputs.model.pack, ctx.platform, ctx.signal);
+  const signed = (b: ImageBatch, what: string) => ({ data: (imagesFor(b, model, what).data as Float32Array).map((v) => v * 2 - 1), n: b.tensor.shape[0] });
+  return scoreNode(ctx, { evaluator: await model.embedder(), tokenizer: model.tokenizer!.config, size: model.config.resolution, images: signed });
 }
 
 export const ganFamily: Family = {
