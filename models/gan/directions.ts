@@ -13,6 +13,7 @@ import { symmetricEigen } from '../evaluator/eigen.ts';
 import { broadcastW, checkCode } from './codes.ts';
 import { type GanConfig, numWs } from './config.ts';
 import type { GanModel } from './model.ts';
+import { cosine } from '../evaluator/metrics.ts';
 
 export interface GanSpaceDirections {
   /** [k, wDim]: orthonormal directions, by decreasing variance. */
@@ -199,18 +200,6 @@ export async function textDirection(
   for (const i of used) for (let e = 0; e < D; e++) out[e] += alignment[i] * dirs[i * D + e];
   const norm = Math.hypot(...out) || 1;
   return { direction: f32([D], Float32Array.from(out, (v) => v / norm)), alignment, used };
-}
-
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i] * b[i];
-    aa += a[i] * a[i];
-    bb += b[i] * b[i];
-  }
-  return ab / Math.sqrt(aa * bb || 1);
 }
 
 export type EditLayers = 'all' | 'coarse' | 'middle' | 'fine' | readonly [number, number];
