@@ -44,6 +44,7 @@ export { Linear, linear, type LinearOptions } from './nn/linear.ts';
 export { Conv2d, conv2d, ConvTranspose2d, type Conv2dOptions, type ConvTranspose2dOptions } from './nn/conv.ts';
 export { GroupNorm, LayerNorm, type GroupNormOptions, type LayerNormOptions } from './nn/norm.ts';
 export { ResBlock } from './nn/res-block.ts';
+export { freezeWeights } from './nn/freeze.ts';
 export { Embedding } from './nn/embedding.ts';
 export { Attention, type AttentionOptions } from './nn/attention.ts';
 export { gelu, silu } from './nn/activation.ts';

@@ -11,8 +11,7 @@
 //
 // Masked regeneration: given a grid and a keep-mask, kept positions are fed as they are (teacher
 // forcing) and only the others are sampled, in raster order, each seeing every token before it.
-import { type Backend, i64, f32, Rng, type Session, type SessionOptions, type Tensor, toOnnxBytes } from '../../ml/index.ts';
-import { freezeWeights } from '../gan/encoder.ts';
+import { type Backend, f32, freezeWeights, i64, Rng, type Session, type SessionOptions, type Tensor, toOnnxBytes } from '../../ml/index.ts';
 import { type ArModelConfig, arLogitsGraph, arPrefillGraph, arStepGraph, keyName, presentKeyName, presentValueName, valueName } from './graphs.ts';
 import { imageTokens } from './transformer-config.ts';
 

@@ -4,9 +4,9 @@
 // EncoderPasses holds the session (one pass graph at a fixed batch, the generator's weights
 // written in as constants) and is shared with the trainer; GanImageEncoder keeps one for a model
 // until released; encodeImages is the one-call form. Images go through in chunks of the batch.
-import { type Backend, f32, type Session, type Tensor, toOnnxBytes } from '../../ml/index.ts';
+import { type Backend, f32, freezeWeights, type Session, type Tensor, toOnnxBytes } from '../../ml/index.ts';
 import { type GanConfig, numWs } from './config.ts';
-import { checkEncoderFits, ENC_IO, encoderPassGraph, freezeWeights, type GanEncoderConfig, fixedNoiseGeneratorGraph } from './encoder.ts';
+import { checkEncoderFits, ENC_IO, encoderPassGraph, type GanEncoderConfig, fixedNoiseGeneratorGraph } from './encoder.ts';
 import { W_AVG } from './graphs.ts';
 
 /** A wrong input to the encoder: its shape, value range or channel count (names what was wrong). */

@@ -6,11 +6,11 @@
 // real images only; the code loss is a shortcut that costs one small forward per step).
 // Only the encoder's weights are inputs; the generator and tower are written into the sessions
 // as constants. Every random draw comes from the rng handed to step(), so runs resume exactly.
-import { Adam, type Backend, f32, grad, type Rng, randn, type Session, type Tensor, toOnnxBytes } from '../../ml/index.ts';
+import { Adam, type Backend, f32, freezeWeights, grad, type Rng, randn, type Session, type Tensor, toOnnxBytes } from '../../ml/index.ts';
 import type { ClipConfig } from '../evaluator/config.ts';
 import { type GanConfig, numWs } from './config.ts';
 import { EncoderPasses } from './encode.ts';
-import { ENC_IO, type EncoderLossWeights, encoderTrainingGraph, freezeWeights, type GanEncoderConfig, syntheticTargetsGraph } from './encoder.ts';
+import { ENC_IO, type EncoderLossWeights, encoderTrainingGraph, type GanEncoderConfig, syntheticTargetsGraph } from './encoder.ts';
 import { TARGET_EMBEDDING } from './perceptual.ts';
 
 export interface EncoderHyper {

@@ -2,13 +2,13 @@
 // a second ReStyle pass refines the first, and encoding checks its images and keeps the mean
 // code while untrained (its last layers start at zero).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { f32, GraphBuilder, Params, Rng, randn, type Tensor, toOnnxBytes } from '../../ml/index.ts';
+import { f32, freezeWeights, GraphBuilder, Params, Rng, randn, type Tensor, toOnnxBytes } from '../../ml/index.ts';
 import { nodeBackend } from '../../ml/session/node.ts';
 import { psnrPerImage } from '../eval/image-metrics.ts';
 import { buildTrainingGraph, clipConfig } from '../evaluator/index.ts';
 import { ganConfigSchema, numWs } from './config.ts';
 import { encodeImages, GanEncodeError } from './encode.ts';
-import { checkEncoderFits, ENCODER_PREFIX, encoderConfigFor, encoderWeightShapes, freezeWeights, ganEncoderArchitecture, GanEncoder, syntheticTargetsGraph, wGroups } from './encoder.ts';
+import { checkEncoderFits, ENCODER_PREFIX, encoderConfigFor, encoderWeightShapes, ganEncoderArchitecture, GanEncoder, syntheticTargetsGraph, wGroups } from './encoder.ts';
 import { EncoderTrainer } from './encoder-train-step.ts';
 import { generatorGraph, W_AVG } from './graphs.ts';
 import { DEFAULT_RECONSTRUCTION } from './perceptual.ts';

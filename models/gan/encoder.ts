@@ -7,7 +7,7 @@
 // Decoder and the inversions render with by default): an encoder's code then fully decides the
 // image, so G(w_avg) is one constant and a code reproduces its reconstruction anywhere.
 import { z } from 'zod';
-import { Conv2d, f32, GraphBuilder, i64, type Graph, GroupNorm, Linear, Module, Params, silu, type Tensor, type Value } from '../../ml/index.ts';
+import { Conv2d, f32, GraphBuilder, i64, type Graph, GroupNorm, Linear, Module, Params, silu, type Value } from '../../ml/index.ts';
 import { paramShapes } from '../pack/spec.ts';
 import type { ClipConfig } from '../evaluator/config.ts';
 import { l2normalize } from '../evaluator/clip.ts';
@@ -344,25 +344,4 @@ export function fixedNoiseGeneratorGraph(gan: GanConfig, batch: number): { graph
   const ws = b.input('ws', 'float32', [batch, numWs(gan), gan.wDim]);
   b.output(g.synthesis.forward(g.synthesis.styles(ws), fixedNoises(b, gan, batch)), 'image');
   return { graph: b.build(), p };
-}
-
-/**
- * The graph with the given weights written in as constants (and inputs no node reads dropped):
- * frozen weights a runtime can pre-pack once instead of reading them as feeds on every run.
- */
-export function freezeWeights(graph: Graph, weights: Record<string, Tensor>): Graph {
-  const used = new Set(graph.nodes.flatMap((n) => n.inputs));
-  for (const o of graph.outputs) used.add(o);
-  const initializers = new Map(graph.initializers);
-  const inputs: string[] = [];
-  for (const i of graph.inputs) {
-    if (!used.has(i)) continue;
-    if (Object.hasOwn(weights, i)) {
-      const t = weights[i];
-      const want = graph.values.get(i)!.shape;
-      if (t.shape.length !== want.length || t.shape.some((d, k) => d !== want[k])) throw new Error(`weight "${i}" is [${t.shape}], the graph "${graph.name}" needs [${want}]`);
-      initializers.set(i, t);
-    } else inputs.push(i);
-  }
-  return { ...graph, inputs, initializers };
 }
