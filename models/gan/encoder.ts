@@ -7,7 +7,7 @@
 // Decoder and the inversions render with by default): an encoder's code then fully decides the
 // image, so G(w_avg) is one constant and a code reproduces its reconstruction anywhere.
 import { z } from 'zod';
-import { Conv2d, f32, GraphBuilder, i64, type Graph, GroupNorm, Linear, Module, Params, silu, type Value } from '../../ml/index.ts';
+import { Conv2d, f32, GraphBuilder, i64, type Graph, GroupNorm, Linear, Module, Params, ResBlock, silu, type Value } from '../../ml/index.ts';
 import { paramShapes } from '../pack/spec.ts';
 import type { ClipConfig } from '../evaluator/config.ts';
 import { l2normalize } from '../evaluator/clip.ts';
@@ -95,24 +95,6 @@ function pyramidLevels(c: Pick<GanEncoderConfig, 'resolution' | 'channels'>): { 
 
 type Parent = Params | Module;
 
-/** Pre-activation residual block: x + conv(silu(gn(conv(silu(gn(x)))))). */
-class ResBlock extends Module {
-  norm1: GroupNorm;
-  conv1: Conv2d;
-  norm2: GroupNorm;
-  conv2: Conv2d;
-  constructor(parent: Parent, name: string, ch: number, groups: number) {
-    super(parent, name);
-    this.norm1 = new GroupNorm(this, 'norm1', groups, ch);
-    this.conv1 = new Conv2d(this, 'conv1', ch, ch, 3, { padding: 1 });
-    this.norm2 = new GroupNorm(this, 'norm2', groups, ch);
-    this.conv2 = new Conv2d(this, 'conv2', ch, ch, 3, { padding: 1 });
-  }
-  forward(x: Value): Value {
-    return this.scoped(() => this.b.op1('Add', [x, this.conv2.forward(silu(this.norm2.forward(this.conv1.forward(silu(this.norm1.forward(x))))))]));
-  }
-}
-
 /** A linear layer that starts at zero: an untrained encoder returns ΔW+ = 0 (pass 1 keeps w_avg). */
 class ZeroLinear extends Module {
   weight: Value;
@@ -171,7 +153,7 @@ export class GanEncoder extends Module {
     channels.forEach((ch, i) => {
       const stage: Module[] = [];
       if (i > 0) stage.push(new Conv2d(this, `down${i}`, channels[i - 1], ch, 3, { stride: 2, padding: 1 }));
-      for (let k = 0; k < blocks; k++) stage.push(new ResBlock(this, `res${i}_${k}`, ch, g));
+      for (let k = 0; k < blocks; k++) stage.push(new ResBlock(this, `res${i}_${k}`, ch, ch, g));
       this.stages.push(stage);
     });
     this.groups = wGroups(c.numWs);
