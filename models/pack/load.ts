@@ -3,8 +3,8 @@
 // by tensor. Fetching is injected (fs in Node, fetch in the browser), so one loader serves both.
 // Packs may come from users, so every problem is a PackError naming the component and tensor.
 // A pack is of one family (manifest.ts): loadPack serves diffusion packs; other families' loaders
-// (models/gan/pack.ts) share readPackManifest and loadComponent, and readManifestFamily lets a
-// caller choose the loader.
+// (models/gan/pack.ts, models/ar/pack.ts) share readPackManifest and loadComponent, and
+// readManifestFamily lets a caller choose the loader.
 import { readSafetensors, type Tensor } from '../../ml/index.ts';
 import { checkJsonDepth, formatBytes, LIMITS } from '../../ml/untrusted/index.ts';
 import { toFloat32 } from './half.ts';

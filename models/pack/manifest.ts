@@ -3,19 +3,26 @@
 // targets), where it comes from (licences, attribution, training recipe) and how well it does
 // (metrics). Each component records its architecture config, so graphs are rebuilt from config +
 // weights alone. The family decides the rest of the shape: a latent-diffusion pack has a latent, a
-// tokenizer and five components; a stylegan pack has sub-category classes and a generator.
+// tokenizer and five components; a stylegan pack has sub-category classes and a generator; an
+// autoregressive pack has an image tokenizer, a transformer over its tokens, and copies of the
+// diffusion pack's text encoder, VAE and evaluator it works with.
 import { z } from 'zod';
 import { LIMITS } from '../../ml/untrusted/limits.ts';
+import { arTokenizerArchitectureSchema, arTransformerArchitectureSchema } from '../ar/architecture.ts';
+import { checkTokenizerConfig, codebookSize, tokenGrid } from '../ar/config.ts';
+import { TEXT_ENCODER_KIND } from '../diffusion/architecture.ts';
+import { VAE_KIND } from '../diffusion/vae.ts';
+import { CLIP_KIND } from '../evaluator/architecture.ts';
 import { ganGeneratorArchitectureSchema } from '../gan/architecture.ts';
 import { numWs } from '../gan/config.ts';
 import { GAN_ENCODER_KIND, ganEncoderConfigSchema } from '../gan/encoder.ts';
 import { tokenizerConfigSchema } from '../text/tokenizer.ts';
 
-export const FAMILIES = ['latent-diffusion', 'stylegan'] as const;
+export const FAMILIES = ['latent-diffusion', 'stylegan', 'autoregressive'] as const;
 export type PackFamily = (typeof FAMILIES)[number];
 
 /** How messages name each family. */
-export const FAMILY_TITLES: Record<PackFamily, string> = { 'latent-diffusion': 'diffusion (latent-diffusion)', stylegan: 'GAN (stylegan)' };
+export const FAMILY_TITLES: Record<PackFamily, string> = { 'latent-diffusion': 'diffusion (latent-diffusion)', stylegan: 'GAN (stylegan)', autoregressive: 'AR (autoregressive)' };
 
 /** A latent-diffusion pack's components. */
 export const COMPONENTS = ['vae', 'textEncoder', 'unet', 'evaluator', 'conceptEncoder'] as const;
@@ -27,8 +34,13 @@ export const GAN_COMPONENTS = ['generator', 'encoder', 'evaluator'] as const;
 export const ganComponentNameSchema = z.enum(GAN_COMPONENTS);
 export type GanComponentName = z.infer<typeof ganComponentNameSchema>;
 
-/** A component of a pack of either family. */
-export const anyComponentNameSchema = z.enum([...COMPONENTS, 'generator', 'encoder']);
+/** An autoregressive pack's components: its own two and copies of the diffusion pack's three it works with. */
+export const AR_COMPONENTS = ['imageTokenizer', 'transformer', 'textEncoder', 'vae', 'evaluator'] as const;
+export const arComponentNameSchema = z.enum(AR_COMPONENTS);
+export type ArComponentName = z.infer<typeof arComponentNameSchema>;
+
+/** A component of a pack of any family. */
+export const anyComponentNameSchema = z.enum([...COMPONENTS, 'generator', 'encoder', 'imageTokenizer', 'transformer']);
 export type AnyComponentName = z.infer<typeof anyComponentNameSchema>;
 
 export const INVERSION_SPACES = ['noise', 'text-embedding', 'weights', 'latent'] as const;
@@ -38,6 +50,13 @@ export type InversionSpace = z.infer<typeof inversionSpaceSchema>;
 /** The GAN family's spaces: Z, W, W+, S (per-layer styles), F (a feature map) and the weights. */
 export const GAN_INVERSION_SPACES = ['z', 'w', 'w+', 's', 'f', 'weights'] as const;
 export const ganInversionSpaceSchema = z.enum(GAN_INVERSION_SPACES);
+
+/**
+ * The AR family's spaces: the token grid itself, a learned word vector in the caption (token
+ * embedding), the weights (LoRA) and a learned caption prefix (prefix tuning).
+ */
+export const AR_INVERSION_SPACES = ['tokens', 'token-embedding', 'weights', 'prefix'] as const;
+export const arInversionSpaceSchema = z.enum(AR_INVERSION_SPACES);
 
 const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase hex digits');
 // A file name inside the pack folder: no directories, so a manifest cannot point outside its pack.
@@ -191,6 +210,81 @@ export const ganManifestSchema = z
   });
 export type GanManifest = z.infer<typeof ganManifestSchema>;
 
-export const manifestSchema = z.discriminatedUnion('family', [diffusionManifestSchema, ganManifestSchema]);
-/** A pack's manifest, of either family: narrow on `family` before reading family fields. */
+export const arImageTokenizerEntrySchema = componentSchema.extend({ architecture: arTokenizerArchitectureSchema });
+export const arTransformerEntrySchema = componentSchema.extend({ architecture: arTransformerArchitectureSchema });
+
+export const arLoraTargetSchema = z.object({
+  component: z.literal('transformer'),
+  /** The attention projections' dotted paths (e.g. 'ar.blocks.0.attn.to_q'). */
+  layers: z.array(z.string().min(1)).min(1),
+  kind: z.literal('attention'),
+});
+
+/** An entry copied from the diffusion pack: its architecture is checked by kind here, in full by its loader. */
+const copiedEntrySchema = (kind: string) => componentSchema.extend({ architecture: z.object({ kind: z.literal(kind) }).catchall(z.unknown()) });
+
+export const arManifestSchema = z
+  .object({
+    schemaVersion: z.literal(1),
+    name: z.string().min(1),
+    family: z.literal('autoregressive'),
+    description: z.string(),
+    resolution: resolutionSchema,
+    background: z.enum(['white', 'alpha']),
+    /** The VAE latent the image tokenizer reads, scaled as the diffusion pack scales it. */
+    latent: diffusionManifestSchema.shape.latent,
+    /** The caption tokenizer (the diffusion pack's): the text encoder's and the evaluator's vocabulary. */
+    tokenizer: tokenizerConfigSchema,
+    inversionSpaces: z.array(arInversionSpaceSchema),
+    lora: z.array(arLoraTargetSchema),
+    license: licenseSchema,
+    dataset: datasetSchema,
+    components: z
+      .object({
+        /** Scaled VAE latent ↔ token grid (FSQ; VQ as the teaching contrast). */
+        imageTokenizer: arImageTokenizerEntrySchema,
+        /** The decoder-only transformer over the token grid, prefixed by the caption's features. */
+        transformer: arTransformerEntrySchema,
+        /** Copies of the diffusion pack's files and entries: the caption's features, latent ↔ image, metrics. */
+        textEncoder: copiedEntrySchema(TEXT_ENCODER_KIND),
+        vae: copiedEntrySchema(VAE_KIND),
+        evaluator: copiedEntrySchema(CLIP_KIND),
+      })
+      .strict(),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    // The pieces are said apart (for readers and for each builder): they must fit together.
+    const c = m.components;
+    const tok = c.imageTokenizer.architecture;
+    const tr = c.transformer.architecture;
+    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    try {
+      checkTokenizerConfig(tok);
+    } catch (e) {
+      issue(['components', 'imageTokenizer', 'architecture'], (e as Error).message);
+    }
+    if (tok.latentChannels !== m.latent.channels || tok.latentSide !== m.latent.height || tok.latentSide !== m.latent.width)
+      issue(['components', 'imageTokenizer', 'architecture'], `a tokenizer of ${tok.latentChannels}×${tok.latentSide}×${tok.latentSide} latents does not read the pack's ${m.latent.channels}×${m.latent.height}×${m.latent.width} latent`);
+    const grid = tokenGrid(tok).side;
+    if (tr.codebookSize !== codebookSize(tok.quantizer) || tr.gridSize !== grid)
+      issue(['components', 'transformer', 'architecture'], `a transformer over ${tr.gridSize}×${tr.gridSize} grids of ${tr.codebookSize} codes does not fit the tokenizer's ${grid}×${grid} grids of ${codebookSize(tok.quantizer)} codes`);
+    const text = c.textEncoder.architecture;
+    if (text.maxLength !== tr.prefixLength || text.dim !== tr.textDim)
+      issue(['components', 'transformer', 'architecture'], `the transformer takes a caption prefix of [${tr.prefixLength}, ${tr.textDim}], but the text encoder gives [${String(text.maxLength)}, ${String(text.dim)}]`);
+    for (const name of ['textEncoder', 'evaluator'] as const) {
+      const vocab = c[name].architecture.vocabSize;
+      if (typeof vocab === 'number' && vocab !== m.tokenizer.vocab.length)
+        issue(['tokenizer', 'vocab'], `${m.tokenizer.vocab.length} words for a ${name} that reads ${vocab}`);
+    }
+    const vae = c.vae.architecture;
+    if (typeof vae.resolution === 'number' && (vae.resolution !== m.resolution.width || vae.resolution !== m.resolution.height))
+      issue(['resolution'], `${m.resolution.width}×${m.resolution.height} is not the VAE's ${vae.resolution}×${vae.resolution}`);
+    if (typeof vae.latentChannels === 'number' && vae.latentChannels !== m.latent.channels)
+      issue(['latent', 'channels'], `${m.latent.channels} latent channels, the VAE has ${vae.latentChannels}`);
+  });
+export type ArManifest = z.infer<typeof arManifestSchema>;
+
+export const manifestSchema = z.discriminatedUnion('family', [diffusionManifestSchema, ganManifestSchema, arManifestSchema]);
+/** A pack's manifest, of any family: narrow on `family` before reading family fields. */
 export type Manifest = z.infer<typeof manifestSchema>;

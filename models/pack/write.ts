@@ -16,6 +16,8 @@ const MODELS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'pu
 export const EMOJI_PACK_DIR = join(MODELS_DIR, 'emoji-diffusion');
 /** The built-in GAN pack's folder in the repository. */
 export const EMOJI_GAN_PACK_DIR = join(MODELS_DIR, 'emoji-gan');
+/** The built-in AR pack's folder in the repository. */
+export const EMOJI_AR_PACK_DIR = join(MODELS_DIR, 'emoji-ar');
 
 /** File names on disk are kebab-case: textEncoder → text-encoder.safetensors. */
 export const weightsFileName = (c: AnyComponentName) => `${c.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)}.safetensors`;

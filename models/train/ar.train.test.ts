@@ -56,8 +56,8 @@ describe('AR transformer training (smoke)', () => {
     await expect(train(opts('b', { steps: 6, resume: true, batch: 4 }))).rejects.toThrow(/batch: 8 → 4/);
   }, 120_000);
 
-  it('says why a real run cannot start yet, and names a token source that gives what the model cannot read', async () => {
-    await expect(train(opts('real', { smoke: false }))).rejects.toThrow(/no token source for the emoji images yet/);
+  it('says why a real run cannot start without an image tokenizer, and names a token source that gives what the model cannot read', async () => {
+    await expect(train(opts('real', { smoke: false }))).rejects.toThrow(/no image tokenizer to turn the emoji into token grids: .*run npm run train -- ar-tokenizer first/);
     const source = { count: 4, codebookSize: 16, gridSize: 2, key: 'bad', description: 'bad' };
     // A code one past a 16-code codebook, and caption ids two wide.
     const tokens = i64([8, 4], new Array(32).fill(16));

@@ -5,8 +5,11 @@
 // weights (what a pack will ship). Resumable like every trainer here: weights, optimizer and EMA go
 // into the checkpoint, and each step's batch and dropout are pure functions of (seed, step).
 //
-// The grids come from a TokenSource (models/ar/token-source.ts). The emoji source wraps the image
-// tokenizer, which is not here yet: until it is, only --smoke runs, on synthetic grids.
+// The grids come from a TokenSource (models/ar/token-source.ts): the held-in emoji as token grids of
+// the trained image tokenizer (ar-tokens.ts; train it first: npm run train -- ar-tokenizer). A smoke
+// run without a tokenizer trains on synthetic grids. A finished run exports the AR pack
+// (ar-export.ts: both components, the transformer's EMA weights), and `--export-only` does that for
+// the checkpoints as they stand.
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { f32, type Tensor, Trainer, warmupCosine } from '../../ml/index.ts';
@@ -20,10 +23,12 @@ import { loadPack, type TensorSpec } from '../pack/load.ts';
 import { EMOJI_PACK_DIR, fileFetchBytes } from '../pack/write.ts';
 import { Tokenizer } from '../text/tokenizer.ts';
 import { EpochSampler, stepRng } from './batches.ts';
-import { saveCheckpoint } from './checkpoint.ts';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import { EmaOptimizer } from './ema-optimizer.ts';
 import { LOSS_LOG, startRun } from './loop.ts';
-import type { TrainFn, TrainOptions, TrainResult } from './options.ts';
+import { exportArPack } from './ar-export.ts';
+import { emojiTokenSource, findImageTokenizer, fingerprintOfKey, latentVaeFor, tokenizerRunName } from './ar-tokens.ts';
+import type { ExportOnlyFn, TrainFn, TrainOptions, TrainResult } from './options.ts';
 import { Ema, ProgressReporter } from './progress.ts';
 
 /**
@@ -48,7 +53,8 @@ export const AR_DEFAULTS = {
   transformer: { width: 256, layers: 6, heads: 8, mlpRatio: 4 },
 } as const;
 
-const SMOKE = { steps: 40, batch: 8, lr: 3e-3, warmup: 4, checkpointEvery: 20, items: 24, transformer: { width: 32, layers: 2, heads: 4, mlpRatio: 2 } };
+// items: synthetic grids; images: emoji of a smoke tokenizer (as many as its trainer's smoke run encodes, so their latents are cached already).
+const SMOKE = { steps: 40, batch: 8, lr: 3e-3, warmup: 4, checkpointEvery: 20, items: 24, images: 12, transformer: { width: 32, layers: 2, heads: 4, mlpRatio: 2 } };
 
 /** Random streams of a step (see batches.ts): the source's augmentation and the caption dropout. */
 const STREAM = { source: 21, dropout: 22 };
@@ -63,18 +69,68 @@ export async function packTextEncoder(dir = EMOJI_PACK_DIR): Promise<{ config: T
 
 /**
  * Makes the source of token grids, given the caption tokenizer (the text encoder's, whose ids the
- * source must give). The emoji source will wrap the image tokenizer; `defaultTokenSource` is where it plugs in.
+ * source must give). `defaultTokenSource` gives the emoji grids.
  */
 export type TokenSourceFactory = (captions: Tokenizer, opts: TrainOptions) => TokenSource | Promise<TokenSource>;
 
-/** The grids to train on. The emoji grids need the image tokenizer: until it is here, only smoke runs have a source. */
-export const defaultTokenSource: TokenSourceFactory = (captions, opts) => {
-  const { codebookSize, gridSize } = arTransformerConfigSchema.parse({});
-  if (opts.smoke) return syntheticTokenSource({ count: SMOKE.items, codebookSize, gridSize, tokenizer: captions });
-  throw new Error('[ar] there is no token source for the emoji images yet: it needs the AR image tokenizer (FSQ codes of the VAE latent), which has not been trained. Run with --smoke to check the pipeline.');
+/**
+ * The grids to train on: the held-in emoji through the trained image tokenizer (its checkpoint, else
+ * the AR pack's in --out). Without one, a smoke run trains on synthetic grids and a real run stops.
+ */
+export const defaultTokenSource: TokenSourceFactory = async (captions, opts) => {
+  const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const tokenizer = await findImageTokenizer({ checkpoints: opts.checkpoints, quantizer: opts.quantizer, pack: opts.out, smoke: opts.smoke });
+  const st = tokenizer?.run?.state;
+  if (st && st.step < st.totalSteps) log(`[ar] note: the image tokenizer's run stopped at step ${st.step} of ${st.totalSteps}; its grids are what it has learned so far`);
+  if (tokenizer)
+    return emojiTokenSource({
+      tokenizer,
+      vae: latentVaeFor(tokenizer, EMOJI_PACK_DIR, opts.out),
+      captions,
+      cacheDir: join(opts.checkpoints, 'ar'),
+      latentCache: join(opts.checkpoints, 'ar-tokenizer', 'latents', 'train.safetensors'),
+      threads: opts.threads,
+      limit: opts.smoke ? SMOKE.images : undefined,
+      log,
+    });
+  const run = join(opts.checkpoints, tokenizerRunName(opts.quantizer));
+  if (opts.smoke) {
+    log(`[ar] no image tokenizer (no checkpoint in ${run}, no AR pack in ${opts.out}): the smoke run trains on synthetic grids`);
+    const { codebookSize, gridSize } = arTransformerConfigSchema.parse({});
+    return syntheticTokenSource({ count: SMOKE.items, codebookSize, gridSize, tokenizer: captions });
+  }
+  throw new Error(
+    `[ar] no image tokenizer to turn the emoji into token grids: no checkpoint in ${run} and no AR pack in ${opts.out}; ` +
+      `run npm run train -- ${tokenizerRunName(opts.quantizer)}${opts.quantizer === 'vq' ? ' --quantizer vq' : ''} first`,
+  );
 };
 
-export const train: TrainFn = (opts) => trainAr(opts, defaultTokenSource);
+export const train: TrainFn = async (opts) => {
+  const result = await trainAr(opts, defaultTokenSource);
+  if (result.interrupted || opts.noExport) return result;
+  const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  // Synthetic grids belong to no tokenizer: there is nothing to pack.
+  if (!fingerprintOfKey(loadCheckpoint(join(opts.checkpoints, 'ar')).state.settings.data)) {
+    log('[ar] trained on synthetic grids: no pack to export');
+    return result;
+  }
+  return { ...result, exported: (await exportPack(opts, log)).transformer };
+};
+
+/** The AR pack from the tokenizer's and the transformer's checkpoints (the tokenizer run, else the pack's own tokenizer). */
+async function exportPack(opts: TrainOptions, log: (l: string) => void) {
+  const e = await exportArPack({ tokenizerRun: join(opts.checkpoints, tokenizerRunName(opts.quantizer)), transformerRun: join(opts.checkpoints, 'ar'), dir: opts.out, threads: opts.threads });
+  for (const n of e.notes) log(`[ar] ${n}`);
+  log(`[ar] exported the AR pack (transformer ${e.transformer.dtype}, step ${e.state.step}; image tokenizer ${e.imageTokenizer.dtype}) to ${opts.out}: ${(e.packBytes / 1e6).toFixed(1)} MB`);
+  return e;
+}
+
+/** `npm run train -- ar --export-only`: the pack from the checkpoints as they stand, finished or not. */
+export const exportOnly: ExportOnlyFn = async (opts) => {
+  const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const { state, transformer } = await exportPack(opts, log);
+  return { step: state.step, totalSteps: state.totalSteps, interrupted: false, recentLoss: state.lossEma ?? NaN, wallTimeSeconds: state.wallTimeSeconds, exported: transformer };
+};
 
 /** `train` on the grids of any source (the transformer's size follows the source's codebook and grid). */
 export async function trainAr(opts: TrainOptions, makeSource: TokenSourceFactory): Promise<TrainResult> {
@@ -118,8 +174,6 @@ export async function trainAr(opts: TrainOptions, makeSource: TokenSourceFactory
   const probe = await batchOf(-1, 0, sampler.indices(0));
   try {
     const result = await loop({ opts, run, trainer, optimizer, steps, seed, settings, log, schedule: warmupCosine(lr, warmup, steps, lr * D.minLrRatio), batchOf: (s) => batchOf(s, D.captionDropout), probe, checkpointEvery: opts.checkpointEvery ?? (opts.smoke ? SMOKE.checkpointEvery : D.checkpointEvery) });
-    // No pack yet: the emoji-ar pack needs the image tokenizer too. Its export will take the EMA weights from the checkpoint.
-    if (!result.interrupted) log(`[ar] the EMA weights are in the checkpoint's optimizer state (ema/ar.*) in ${run.dir}`);
     return result;
   } finally {
     await trainer.release();

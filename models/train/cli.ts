@@ -5,14 +5,15 @@
 // is the name of a models/train/<model>.train.ts file that exports `train(options)`; adding a model
 // is adding such a file. Ctrl-C stops after the current step and writes a checkpoint. A module that
 // also exports `exportOnly(options)` can write its pack from the checkpoint alone (--export-only).
-// The diffusion components go into public/models/emoji-diffusion, the GAN into public/models/emoji-gan.
+// The diffusion components go into public/models/emoji-diffusion, the GAN into public/models/emoji-gan,
+// the AR family (ar: the transformer and, with it, the image tokenizer) into public/models/emoji-ar.
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MissingDataError } from '../data/data-packages.ts';
 import { cacheRoot } from '../data/pixels.ts';
-import { EMOJI_GAN_PACK_DIR, EMOJI_PACK_DIR } from '../pack/write.ts';
+import { EMOJI_AR_PACK_DIR, EMOJI_GAN_PACK_DIR, EMOJI_PACK_DIR } from '../pack/write.ts';
 import { formatDuration } from './progress.ts';
 import { type ExportOnlyFn, type TrainFn, trainOptionsSchema } from './options.ts';
 
@@ -42,9 +43,9 @@ export async function loadExportOnly(model: string): Promise<ExportOnlyFn> {
 
 /** The pack a model exports into by default; a smoke run's lives in the cache, never in the repository. */
 function defaultPack(model: string, smoke: boolean): string {
-  const gan = model === 'gan';
-  if (smoke) return join(cacheRoot(), gan ? 'smoke-gan-pack' : 'smoke-pack');
-  return gan ? EMOJI_GAN_PACK_DIR : EMOJI_PACK_DIR;
+  const family = model === 'gan' ? 'gan' : model === 'ar' ? 'ar' : null;
+  if (smoke) return join(cacheRoot(), family ? `smoke-${family}-pack` : 'smoke-pack');
+  return family === 'gan' ? EMOJI_GAN_PACK_DIR : family === 'ar' ? EMOJI_AR_PACK_DIR : EMOJI_PACK_DIR;
 }
 
 const USAGE = `usage: npm run train -- <model> [--steps N] [--batch B] [--lr X] [--threads T] [--resume]
