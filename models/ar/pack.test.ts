@@ -118,10 +118,10 @@ describe('loadArPack', () => {
 
   it('says which family a pack is when another loader is asked', async () => {
     const fetch = await arPack();
-    expect((await refusal(loadGanPack(fetch, { who: 'this node' }))).message).toMatch(/this node needs a GAN \(stylegan\) pack; "tiny-ar" is a AR \(autoregressive\) pack/);
+    expect((await refusal(loadGanPack(fetch, { who: 'this node' }))).message).toMatch(/this node needs a GAN \(stylegan\) pack; "tiny-ar" is an AR \(autoregressive\) pack/);
     expect((await refusal(loadPack(fetch, { architectures: {} }))).message).toMatch(/needs a diffusion \(latent-diffusion\) pack|a diffusion \(latent-diffusion\) pack is needed here/);
     const diffusionFetch: FetchBytes = async (f) => new Uint8Array(readFileSync(join(EMOJI_PACK_DIR, f)));
-    expect((await refusal(loadArPack(diffusionFetch))).message).toMatch(/a AR \(autoregressive\) pack is needed here; "emoji-diffusion" is a diffusion/);
+    expect((await refusal(loadArPack(diffusionFetch))).message).toMatch(/an AR \(autoregressive\) pack is needed here; "emoji-diffusion" is a diffusion/);
   });
 
   it('refuses wrong kinds and pieces that do not fit together, naming them', async () => {

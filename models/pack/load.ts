@@ -101,8 +101,9 @@ export async function readManifestFamily(fetchBytes: FetchBytes): Promise<PackFa
  * 'this node needs a diffusion (latent-diffusion) pack; "emoji-gan" is a GAN (stylegan) pack'.
  */
 export function requireFamily<F extends PackFamily>(m: Manifest, family: F, who?: string): Extract<Manifest, { family: F }> {
-  const need = who ? `${who} needs a ${FAMILY_TITLES[family]} pack` : `a ${FAMILY_TITLES[family]} pack is needed here`;
-  if (m.family !== family) throw new PackError(`${need}; "${m.name}" is a ${FAMILY_TITLES[m.family]} pack`);
+  const a = (title: string) => `${/^[aeiou]/i.test(title) ? 'an' : 'a'} ${title}`;
+  const need = who ? `${who} needs ${a(FAMILY_TITLES[family])} pack` : `${a(FAMILY_TITLES[family])} pack is needed here`;
+  if (m.family !== family) throw new PackError(`${need}; "${m.name}" is ${a(FAMILY_TITLES[m.family])} pack`);
   return m as Extract<Manifest, { family: F }>;
 }
 
