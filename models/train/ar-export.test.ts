@@ -184,7 +184,7 @@ describe('exportArPack', () => {
     copyFileSync(join(EMOJI_PACK_DIR, 'manifest.json'), join(dir, 'manifest.json'));
     const err = await exportArPack({ tokenizerRun: join(ckpt, 'ar-tokenizer'), transformerRun: join(ckpt, 'ar'), dir, threads: 1 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PackError);
-    expect((err as Error).message).toMatch(/exporting the AR pack into .* needs a AR \(autoregressive\) pack; "emoji-diffusion" is a diffusion \(latent-diffusion\) pack/);
+    expect((err as Error).message).toMatch(/exporting the AR pack into .* needs an AR \(autoregressive\) pack; "emoji-diffusion" is a diffusion \(latent-diffusion\) pack/);
     expect(existsSync(join(dir, 'transformer.safetensors'))).toBe(false);
     expect(existsSync(join(dir, 'text-encoder.safetensors'))).toBe(false);
   }, 60_000);
