@@ -21,7 +21,7 @@ interface LoopParams {
   previewEvery: number;
 }
 
-function liveLoop(p: LoopParams, ctx: RunCtx) {
+export function liveLoop(p: LoopParams, ctx: RunCtx) {
   const live = livePreview(ctx.preview);
   const losses: number[] = [];
   return {

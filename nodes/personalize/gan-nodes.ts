@@ -23,6 +23,7 @@ import type loraTrainerSpec from '../lora-trainer.ts';
 import type metricsSpec from '../metrics.ts';
 import type samplerSpec from '../sampler.ts';
 import type { Ctx, Family, Out } from './families.ts';
+import { liveLoop } from './family-runs.ts';
 import { livePreview } from './loss-plot.ts';
 import { packFetch } from './model-cache.ts';
 import { checkScoreInputs, scoreNode } from './score-images.ts';
@@ -140,23 +141,12 @@ async function latentOptimizer({ inputs, params, platform, signal, progress, pre
     else throw new Error(`the initial code is in "${from.space}" space; this optimization works in "${space}" (wire a code of that space, or a w)`);
   }
   const cls = space === 'z' && inputs.prompt?.text ? (await classForPrompt(model, inputs.prompt.text)).index : undefined;
-  const losses: number[] = [];
-  const live = livePreview(preview);
+  const { live, settings } = liveLoop(params, { signal, progress, preview });
   const r = await model.invert(space, images, {
-    steps: params.steps,
-    lr: params.lr,
-    seed: params.seed,
+    ...settings,
     init,
     class: cls,
     weights: { perceptual: params.perceptual, wAvgPull: params.meanPull },
-    patience: params.patience,
-    previewEvery: params.previewEvery,
-    signal,
-    onStep: (k, loss) => {
-      losses.push(loss);
-      live.loss(losses);
-      progress(k, params.steps);
-    },
     onPreview: (_k, img) => live.sample(tensorToRgba(img)),
   });
   const latent: Latent = { kind: 'latent', space, tensor: r.value };
