@@ -4,9 +4,9 @@
 //  - noise:           the start noise that K DDIM steps under the prompt turn into the image;
 //  - text-embedding:  Textual Inversion (a new word S* for the concept, the denoising loss over
 //                      random timesteps and noise; only that word's embedding is trained);
-// GAN (Image2StyleGAN): z, w, w+ (one w per layer), s (per-layer styles), f (an intermediate
-// feature map with W+ above it); pixels plus the evaluator's perceptual term, a pull towards the
-// mean w, optionally the noise maps with their regularizer;
+// GAN (Image2StyleGAN): z, w, w+ (one w per layer), s (per-layer styles), f (the 16×16 feature
+// map with W+ above it); pixels plus the evaluator's perceptual term and a pull towards the mean w,
+// the noise maps held at the seeded draw the Decoder renders with (so the code alone reproduces);
 // an imported ONNX model: its chosen input.
 // An initial value wired in (an encoder's latent or a concept embedding) turns it into the hybrid
 // method. Live loss curve, previews every N steps, early stop on a plateau, seeds; a diverging run
@@ -44,8 +44,6 @@ export default declareNode({
     ddimSteps: z.number().int().min(1).max(50).default(4).meta({ title: 'DDIM steps', description: 'Steps of the noise-to-image round trip; use the same in the Sampler, with guidance 1.', appliesWhen: { space: ['noise'] } }),
     perceptual: z.number().min(0).max(10).default(0.5).meta({ title: 'Perceptual weight', description: 'Weight of the evaluator’s image-similarity term beside the pixel error; 0 matches pixels alone (blurrier).', appliesWhen: { space: [...GAN_SPACES] } }),
     meanPull: z.number().min(0).max(10).default(0.01).meta({ title: 'Pull to mean w', description: 'Keeps the code near the average w, where the generator is well behaved and edits work; 0 lets it wander for a closer fit.', appliesWhen: { space: [...GAN_SPACES] } }),
-    optimizeNoise: z.boolean().default(false).meta({ title: 'Optimize noise maps', description: 'Also fit the per-layer noise (with StyleGAN2’s regularizer that keeps it noise-like): finer detail, less editable.', appliesWhen: { space: [...GAN_SPACES] } }),
-    featureLevel: z.number().int().min(1).max(6).default(2).meta({ title: 'Feature level', description: 'Which synthesis level’s input map is optimized (1 = 4×4, 2 = 8×8, …); the levels above take w+.', appliesWhen: { space: ['f'] } }),
     patience: z.number().int().min(0).max(5000).default(0).meta({ title: 'Early stop after', description: 'Stop when the loss has not improved for this many steps (0 = never).' }),
     previewEvery: z.number().int().min(0).max(5000).default(50).meta({ title: 'Preview every', description: 'Show the current result every this many steps (0 = never).' }),
   }),
