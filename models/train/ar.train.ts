@@ -10,7 +10,6 @@
 // run without a tokenizer trains on synthetic grids. A finished run exports the AR pack
 // (ar-export.ts: both components, the transformer's EMA weights), and `--export-only` does that for
 // the checkpoints as they stand.
-import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { f32, type Tensor, Trainer, warmupCosine } from '../../ml/index.ts';
 import { nodeBackend } from '../../ml/session/node.ts';
@@ -23,13 +22,12 @@ import { loadPack, type TensorSpec } from '../pack/load.ts';
 import { EMOJI_PACK_DIR, fileFetchBytes } from '../pack/write.ts';
 import { Tokenizer } from '../text/tokenizer.ts';
 import { EpochSampler, stepRng } from './batches.ts';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
+import { loadCheckpoint } from './checkpoint.ts';
 import { EmaOptimizer } from './ema-optimizer.ts';
-import { LOSS_LOG, startRun } from './loop.ts';
+import { startRun, trainLoop } from './loop.ts';
 import { exportArPack } from './ar-export.ts';
 import { emojiTokenSource, findImageTokenizer, fingerprintOfKey, latentVaeFor, tokenizerRunName } from './ar-tokens.ts';
 import type { ExportOnlyFn, TrainFn, TrainOptions, TrainResult } from './options.ts';
-import { Ema, ProgressReporter } from './progress.ts';
 
 /**
  * The default transformer (5.31 M weights: width 256, 6 layers, 8 heads, a 20-token caption
@@ -173,7 +171,20 @@ export async function trainAr(opts: TrainOptions, makeSource: TokenSourceFactory
   // A fixed batch (step 0's items, step −1's draw, no dropout) scored at each checkpoint: a steadier curve than the training loss.
   const probe = await batchOf(-1, 0, sampler.indices(0));
   try {
-    const result = await loop({ opts, run, trainer, optimizer, steps, seed, settings, log, schedule: warmupCosine(lr, warmup, steps, lr * D.minLrRatio), batchOf: (s) => batchOf(s, D.captionDropout), probe, checkpointEvery: opts.checkpointEvery ?? (opts.smoke ? SMOKE.checkpointEvery : D.checkpointEvery) });
+    const result = await trainLoop({
+      model: 'ar',
+      run,
+      trainer,
+      optimizer,
+      schedule: warmupCosine(lr, warmup, steps, lr * D.minLrRatio),
+      totalSteps: steps,
+      seed,
+      settings,
+      batch: (s) => batchOf(s, D.captionDropout),
+      checkpointEvery: opts.checkpointEvery ?? (opts.smoke ? SMOKE.checkpointEvery : D.checkpointEvery),
+      opts,
+      evaluate: async (t) => ({ probeLoss: await t.evaluate(probe) }),
+    });
     return result;
   } finally {
     await trainer.release();
@@ -185,61 +196,4 @@ function checkBatch(t: Tensor, shape: number[], bound: number, what: string): vo
   if (t.dtype !== 'int64' || t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]))
     throw new Error(`[ar] the token source gave ${what} of ${t.dtype} [${t.shape}], not int64 [${shape}]`);
   for (const v of t.data as BigInt64Array) if (v < 0n || v >= BigInt(bound)) throw new Error(`[ar] the token source gave ${what} holding ${v}, outside 0 … ${bound - 1}`);
-}
-
-interface LoopOptions {
-  opts: TrainOptions;
-  run: ReturnType<typeof startRun>;
-  trainer: Trainer;
-  optimizer: EmaOptimizer;
-  steps: number;
-  seed: number;
-  settings: Record<string, unknown>;
-  log: (l: string) => void;
-  schedule: (step: number) => number;
-  batchOf: (step: number) => Promise<Record<string, Tensor>>;
-  probe: Record<string, Tensor>;
-  checkpointEvery: number;
-}
-
-/** The shared loop's steps (loop.ts), with batches that arrive asynchronously from the source. */
-async function loop(o: LoopOptions): Promise<TrainResult> {
-  const { run, trainer, optimizer, steps, log } = o;
-  const prior = run.checkpoint?.state;
-  let step = prior?.step ?? 0;
-  const lossEma = new Ema(0.98, prior?.lossEma ?? null);
-  const recent: number[] = [];
-  const t0 = performance.now();
-  const wall = () => (prior?.wallTimeSeconds ?? 0) + (performance.now() - t0) / 1000;
-  const progress = new ProgressReporter(log, o.opts.smoke ? 0 : 10_000);
-  const logFile = join(run.dir, LOSS_LOG);
-  const checkpoint = async () => {
-    saveCheckpoint(run.dir, {
-      state: { model: 'ar', step, totalSteps: steps, seed: o.seed, wallTimeSeconds: wall(), lossEma: lossEma.value, settings: o.settings, savedAt: new Date().toISOString() },
-      params: trainer.params,
-      optimizer: optimizer.state(),
-    });
-    const probeLoss = await trainer.evaluate(o.probe);
-    appendFileSync(logFile, `${JSON.stringify({ step, checkpoint: true, probeLoss, wallTimeSeconds: +wall().toFixed(1) })}\n`);
-    log(`[ar] step ${step}: probe loss ${probeLoss.toFixed(4)}`);
-  };
-
-  log(`[ar] ${prior ? `resuming at step ${step}` : 'starting'} of ${steps}; checkpoints in ${run.dir}`);
-  while (step < steps && !o.opts.signal?.aborted) {
-    optimizer.lr = o.schedule(step);
-    const loss = await trainer.step(await o.batchOf(step));
-    step++;
-    lossEma.push(loss);
-    recent.push(loss);
-    if (recent.length > 50) recent.shift();
-    appendFileSync(logFile, `${JSON.stringify({ step, loss, lr: optimizer.lr, gradNorm: optimizer.lastGradNorm, t: +wall().toFixed(2) })}\n`);
-    progress.update({ model: 'ar', step, total: steps, lossEma: lossEma.value });
-    if (step % o.checkpointEvery === 0 || step === steps) await checkpoint();
-  }
-  const interrupted = step < steps;
-  if (interrupted) {
-    await checkpoint();
-    log(`[ar] stopped at step ${step}; checkpoint written, continue with --resume`);
-  }
-  return { step, totalSteps: steps, interrupted, recentLoss: recent.reduce((a, b) => a + b, 0) / Math.max(1, recent.length), wallTimeSeconds: wall() };
 }

@@ -54,8 +54,8 @@ export interface LoopOptions {
   totalSteps: number;
   seed: number;
   settings: Record<string, unknown>;
-  /** The non-weight feeds of step `step` (a pure function of the step: see batches.ts). */
-  batch: (step: number) => Record<string, Tensor>;
+  /** The non-weight feeds of step `step` (a pure function of the step: see batches.ts); may arrive asynchronously. */
+  batch: (step: number) => Record<string, Tensor> | Promise<Record<string, Tensor>>;
   checkpointEvery: number;
   opts: TrainOptions;
   /** Extra numbers for the loss log at each checkpoint (e.g. a held-out PSNR). */
@@ -88,12 +88,14 @@ export async function trainLoop(o: LoopOptions): Promise<TrainResult> {
   log(`[${model}] ${prior ? `resuming at step ${step}` : 'starting'} of ${totalSteps}; checkpoints in ${run.dir}`);
   while (step < totalSteps && !o.opts.signal?.aborted) {
     optimizer.lr = o.schedule(step);
-    const loss = await trainer.step(o.batch(step));
+    const loss = await trainer.step(await o.batch(step));
     step++;
     ema.push(loss);
     recent.push(loss);
     if (recent.length > 50) recent.shift();
-    appendFileSync(logFile, `${JSON.stringify({ step, loss, lr: optimizer.lr, t: +wall().toFixed(2) })}\n`);
+    // An optimizer that clips reports the norm it saw: worth a column when a run diverges.
+    const gradNorm = (optimizer as { lastGradNorm?: number }).lastGradNorm;
+    appendFileSync(logFile, `${JSON.stringify({ step, loss, lr: optimizer.lr, ...(gradNorm === undefined ? {} : { gradNorm }), t: +wall().toFixed(2) })}\n`);
     progress.update({ model, step, total: totalSteps, lossEma: ema.value });
     if (step % o.checkpointEvery === 0 || step === totalSteps) await checkpoint();
   }
