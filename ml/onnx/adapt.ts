@@ -8,6 +8,7 @@ import type { AttrValue } from '../ir.ts';
 import { findOp } from '../ops/registry.ts';
 import { tensor } from '../tensor.ts';
 import type { RawNode } from './serialize.ts';
+import { loopNode, scanNode } from './unroll.ts';
 
 export const MIN_OPSET = 7;
 export const MAX_OPSET = 21;
@@ -79,6 +80,11 @@ export class AdaptCtx {
 
   get outputs(): readonly string[] {
     return this.outputNames;
+  }
+
+  /** Replays another node (a subgraph's) under the given output names. */
+  replay(node: RawNode, outputNames: string[]): void {
+    adaptNode(this.b, node, this.opset, outputNames);
   }
 
   fail(message: string): never {
@@ -349,7 +355,7 @@ const ifNode: Adapter = (c) => {
   for (const n of branch.nodes) {
     const outs = [...n.outputs];
     while (outs.length && !outs[outs.length - 1]) outs.pop();
-    adaptNode(c.b, n, c.opset, outs.map((o, i) => o || `${n.name}_unused${i}`));
+    c.replay(n, outs.map((o, i) => o || `${n.name}_unused${i}`));
   }
   c.outputs.forEach((o, i) => o && c.alias(i, c.b.value(branch.outputs[i])));
 };
@@ -393,6 +399,8 @@ const imageScaler: Adapter = (c) => {
 
 const ADAPTERS: Record<string, Adapter> = {
   If: ifNode,
+  Loop: loopNode,
+  Scan: scanNode,
   DepthToSpace: depthToSpace,
   SpaceToDepth: spaceToDepth,
   ImageScaler: imageScaler,

@@ -209,11 +209,13 @@ export interface RawNode {
   inputs: string[];
   outputs: string[];
   attrs: Record<string, AttrValue>;
-  /** Subgraph attributes (If's then_branch and else_branch). */
+  /** Subgraph attributes (If's then_branch and else_branch, Loop's and Scan's body). */
   graphs?: Record<string, RawSubgraph>;
 }
 
 export interface RawSubgraph {
+  /** The body's own inputs (Loop and Scan bodies; none for If branches). */
+  inputs: string[];
   nodes: RawNode[];
   outputs: string[];
   initializers: Map<string, Tensor>;
@@ -326,12 +328,12 @@ export function decodeOnnx(bytes: Uint8Array, opts: DecodeOptions = {}): RawMode
   };
 }
 
-/** Subgraphs (If branches) nest; a file nesting deeper than this is refused rather than recursed into. */
+/** Subgraphs (If branches, loop bodies) nest; a file nesting deeper than this is refused rather than recursed into. */
 const MAX_SUBGRAPH_DEPTH = 16;
 
 type NodeMsg = import('onnx-proto').onnx.INodeProto;
 
-/** One node; GRAPH attributes (If's branches) become `graphs`, decoded with their own nodes and initializers. */
+/** One node; GRAPH attributes (If's branches, loop bodies) become `graphs`, decoded with their own nodes and initializers. */
 function decodeNode(n: NodeMsg, i: number, external: ExternalDataReader | undefined, depth: number): RawNode {
   const attrs: Record<string, AttrValue> = {};
   const graphs: Record<string, RawSubgraph> = {};
@@ -343,6 +345,7 @@ function decodeNode(n: NodeMsg, i: number, external: ExternalDataReader | undefi
     if (depth >= MAX_SUBGRAPH_DEPTH) throw new Error(`node "${n.name}": subgraphs nest more than ${MAX_SUBGRAPH_DEPTH} deep`);
     const g = a.g ?? {};
     graphs[a.name ?? ''] = {
+      inputs: (g.input ?? []).map((v) => v.name ?? ''),
       nodes: (g.node ?? []).map((m, j) => decodeNode(m, j, external, depth + 1)),
       outputs: (g.output ?? []).map((o) => o.name ?? ''),
       initializers: new Map((g.initializer ?? []).map((t) => [t.name ?? '', decodeTensor(t, external)])),

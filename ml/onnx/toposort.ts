@@ -55,7 +55,7 @@ export function topoSort(nodes: readonly RawNode[], defined: ReadonlySet<string>
   return order;
 }
 
-/** A node's inputs and, for a node with subgraphs (If), the outer values its branches read. */
+/** A node's inputs and, for a node with subgraphs (If, Loop, Scan), the outer values they read. */
 export function dependencies(n: RawNode): string[] {
   if (!n.graphs) return n.inputs;
   const outer = new Set<string>();
@@ -65,6 +65,6 @@ export function dependencies(n: RawNode): string[] {
       for (const o of m.outputs) local.add(o);
     }
   };
-  for (const g of Object.values(n.graphs)) visit(g.nodes, new Set(g.initializers.keys()));
+  for (const g of Object.values(n.graphs)) visit(g.nodes, new Set([...g.inputs, ...g.initializers.keys()]));
   return [...n.inputs, ...outer];
 }

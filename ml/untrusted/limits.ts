@@ -20,6 +20,8 @@ export const LIMITS = {
   nodeBytes: 1024 * 1024 * 1024,
   /** Elements of one tensor in a weights or ONNX file (typed arrays stop at 2^32 anyway). */
   tensorElements: 2 ** 31,
+  /** Nodes that unrolling an ONNX file's Loop and Scan bodies may add to the imported graph. */
+  unrolledNodes: 200_000,
   /** Nesting of ONNX messages (graphs in attributes, types in types). */
   onnxDepth: 32,
   /** Heap of one worker thread of the Node runtime, in MiB. */
