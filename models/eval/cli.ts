@@ -4,7 +4,8 @@
 // is reported as skipped, not failed, so the command is useful while the pack is being built.
 // A plain run only prints: --record writes the numbers into the pack's manifest and the figures
 // (sample sheets) into docs/; --docs DIR writes the figures to DIR. Each evaluation measures the
-// pack it names as its default (the diffusion pack, or the GAN pack for `gan`) unless --pack says.
+// pack it names as its default (the diffusion pack, the GAN pack for `gan`, the AR pack for `ar`)
+// unless --pack says.
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
