@@ -7,6 +7,7 @@ export { trainArEmbedding } from './embedding.ts';
 export { AR_LORA_MATCH, type ArModelConfig, arModelConfigSchema } from './graphs.ts';
 export { type ArAdapters, ArModel, type ArSampleOptions } from './model.ts';
 export { type LoadArPackOptions, type LoadedArPack, loadArPack } from './pack.ts';
+export { initialPrefix, trainArPrefix } from './prefix-tuning.ts';
 export { checkPrefixTokens, prefixKeyName, prefixNames, prefixTokenCount, prefixValueName } from './prefix.ts';
 export { ArSampler, type Captions, type SampleOptions, type SampleResult } from './sample.ts';
 export { type ArTuneCommon, type ArTuneRun } from './tune.ts';

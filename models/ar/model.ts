@@ -16,7 +16,7 @@ import { bindPlaceholders, encodeWithPlaceholders, type PlaceholderIds, slotOf, 
 import { Tokenizer } from '../text/tokenizer.ts';
 import { type ArAdapterMeta, asLoraMeta, checkArAdapterFor, type ArModelIdentity } from './adapter-file.ts';
 import { type ArTokenizerConfig, codebookSize, tokenGrid } from './config.ts';
-import { type ArModelConfig, arLogitsGraph, arTrainingGraph } from './graphs.ts';
+import { arCaptionGraph, type ArModelConfig, arLogitsGraph, arTrainingGraph } from './graphs.ts';
 import type { LoadedArPack } from './pack.ts';
 import { checkPrefixTokens } from './prefix.ts';
 import { ArSampler } from './sample.ts';
@@ -200,6 +200,16 @@ export class ArModel {
       out.set(bindPlaceholders(lookupTokens(table, D, at.ids), D, at, bindings, { allowUnbound }), i * L * D);
     });
     return out;
+  }
+
+  /** The text encoder's output [n, L, textDim] (flat) for prompts, placeholders bound as promptEmbeds binds them. */
+  async contexts(prompts: readonly string[], embeddings: Record<string, Tensor> = {}, allowUnbound: readonly string[] = []): Promise<Float32Array> {
+    const embeds = this.promptEmbeds(prompts, embeddings, allowUnbound);
+    const { maxLength: L, dim: D } = this.config.text;
+    const n = prompts.length;
+    const s = await this.session(`caption:${n}`, () => arCaptionGraph(this.config, n));
+    const feeds: Record<string, Tensor> = { ...pick(this.weights, 'text.'), token_embeds: f32([n, L, D], embeds) };
+    return (await s.run(feeds, ['context'])).context.data as Float32Array;
   }
 
   // —— sampling and likelihood ——

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { f32, type Tensor, tensor } from '../../ml/index.ts';
 import { lookupTokens } from '../diffusion/text-encoder.ts';
 import { trainArEmbedding } from './embedding.ts';
+import { initialPrefix, trainArPrefix } from './prefix-tuning.ts';
 import type { ArModel } from './model.ts';
 import { tinyArModel } from './testing.ts';
 
@@ -54,5 +55,32 @@ describe('trainArEmbedding (Textual Inversion by the next-token loss)', () => {
     await expect(trainArEmbedding(model, bad, common)).rejects.toThrow(/token 16 at row 0, column 0 is outside the tokenizer's 16 codes/);
     await expect(trainArEmbedding(model, concept, { ...common, init: f32([1, 4]) })).rejects.toThrow(/float32 \[1, 16\]/);
     await expect(trainArEmbedding(model, concept, { ...common, token: 'cat' })).rejects.toThrow(/"cat" is not a placeholder/);
+  });
+});
+
+describe('trainArPrefix (prefix tuning, model frozen)', () => {
+  it('lowers the concept’s loss, and samples with the prefix agree with the cache and without', async () => {
+    const r = await trainArPrefix(model, concept, { ...common, length: 2, lr: 0.05 });
+    expect(Object.keys(r.tensors).sort()).toEqual(['ar.blocks.0.attn.prefix_key', 'ar.blocks.0.attn.prefix_value', 'ar.blocks.1.attn.prefix_key', 'ar.blocks.1.attn.prefix_value']);
+    for (const t of Object.values(r.tensors)) expect(t.shape).toEqual([2, 16]);
+    expect(r.meta).toMatchObject({ family: 'autoregressive', adapter: 'prefix', model: 'tiny-ar-pack', length: '2', token: '<s1>' });
+    expect(Math.max(...r.losses.slice(-3))).toBeLessThan(r.losses[0]);
+    // Step 0's loss is the likelihood under the initial prefix; the learned one is lower.
+    const init = await initialPrefix(model, 2);
+    const prompts = ['a S* cat', 'a S* cat'];
+    expect(mean(await model.likelihood(concept, prompts, { prefix: r.tensors }))).toBeLessThan(mean(await model.likelihood(concept, prompts, { prefix: init })) - 0.05);
+    const o = { prompts: ['a S* cat', 'emoji of S*'], seed: 8, guidance: 2, adapters: { prefix: r.tensors } };
+    const cached = await model.sample(o);
+    expect((await model.sample({ ...o, cache: false })).tokens.data).toEqual(cached.tokens.data);
+    expect((await model.sample({ ...o, adapters: { prefix: init } })).tokens.data).not.toEqual(cached.tokens.data);
+  }, 60_000);
+
+  it('refuses a prefix made for another model', async () => {
+    const prefix = await initialPrefix(model, 2);
+    const deeper = { ...prefix, 'ar.blocks.2.attn.prefix_key': prefix['ar.blocks.0.attn.prefix_key'], 'ar.blocks.2.attn.prefix_value': prefix['ar.blocks.0.attn.prefix_value'] };
+    await expect(model.sample({ prompts: ['a cat'], seed: 1, adapters: { prefix: deeper } })).rejects.toThrow(/"ar\.blocks\.2\.attn\.prefix_key" is not a prefix of this transformer \(2 layers\): the prefix was made for another model/);
+    const wider = Object.fromEntries(Object.entries(prefix).map(([k]) => [k, f32([2, 32])]));
+    await expect(model.likelihood(concept, ['a cat', 'a cat'], { prefix: wider })).rejects.toThrow(/is \[2,32\], but this transformer needs \[2, 16\]: the prefix was made for another model/);
+    await expect(trainArPrefix(model, concept, { ...common, length: 0 })).rejects.toThrow(/0 tokens per layer; give 1 … 64/);
   });
 });
