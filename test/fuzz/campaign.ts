@@ -75,7 +75,7 @@ export async function runCampaign(opts: CampaignOptions): Promise<{ tallies: Rec
   try {
     for (const s of surfaces) {
       if (opts.regressions) for (const r of regressionFiles(s)) await one(s, r.bytes);
-      if (opts.crafted) for (const c of craftedFor(s, s === 'manifest' || s === 'gan-manifest' ? seeds.get(s)![0] : undefined)) await one(s, c);
+      if (opts.crafted) for (const c of craftedFor(s, s === 'manifest' || s === 'gan-manifest' || s === 'ar-manifest' ? seeds.get(s)![0] : undefined)) await one(s, c);
     }
     const per = opts.perSurface ?? Infinity;
     for (let i = 0; i < per && timeLeft(); i++) {

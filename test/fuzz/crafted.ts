@@ -258,5 +258,22 @@ export function craftedFor(surface: Surface, packManifest?: Uint8Array): Uint8Ar
         manifestWith(m, (x) => (x.family = 'latent-diffusion')),
       ];
     }
+    case 'ar-manifest': {
+      if (!packManifest) return [];
+      const m = JSON.parse(new TextDecoder().decode(packManifest)) as Record<string, unknown>;
+      return [
+        // A transformer far too large to build, pieces that do not fit each other, a file outside the pack.
+        manifestWith(m, (x) => (x.components.transformer.architecture.width = 1 << 20)),
+        manifestWith(m, (x) => (x.components.transformer.architecture.layers = 1_000_000)),
+        manifestWith(m, (x) => (x.components.transformer.architecture.gridSize = 1 << 16)),
+        manifestWith(m, (x) => (x.components.transformer.architecture.codebookSize = x.components.transformer.architecture.codebookSize + 1)),
+        manifestWith(m, (x) => (x.components.imageTokenizer.architecture.quantizer.levels = [1 << 16, 1 << 16, 1 << 16])),
+        manifestWith(m, (x) => (x.components.imageTokenizer.architecture.latentSide = 7)),
+        manifestWith(m, (x) => (x.components.transformer.architecture.prefixLength = 0)),
+        manifestWith(m, (x) => (x.components.transformer.weights = '../transformer.safetensors')),
+        ...['__proto__', 'constructor'].map((k) => manifestWith(m, (x) => (x.components.transformer.architecture.kind = k))),
+        manifestWith(m, (x) => (x.family = 'stylegan')),
+      ];
+    }
   }
 }

@@ -26,6 +26,7 @@ function mutated(surface: Surface, rng: FuzzRng, seeds: readonly Uint8Array[]): 
     case 'graph-json':
     case 'manifest':
     case 'gan-manifest':
+    case 'ar-manifest':
     case 'cli':
       return enc.encode(mutateJson(rng, dec.decode(base)));
     case 'png-graph': {

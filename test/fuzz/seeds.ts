@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { f32, GraphBuilder, i64, tensor, toOnnxBytes, writeSafetensors } from '../../ml/index.ts';
 import { writeTinyPack } from '../../models/personalize/tiny-pack.ts';
+import { writeTinyArPack } from '../../models/train/tiny-ar-pack.ts';
 import { writeTinyGanPack } from '../../models/train/tiny-gan-pack.ts';
 import { encodePngWithGraph } from '../../runtime/index.ts';
 import { testPattern } from '../../runtime/testing/fixtures.ts';
@@ -87,6 +88,18 @@ export async function tinyGanPackFiles(): Promise<Record<string, Uint8Array>> {
   }
 }
 
+/** A tiny AR pack's files (image tokenizer, transformer, text encoder, VAE, evaluator), name → bytes. */
+export async function tinyArPackFiles(): Promise<Record<string, Uint8Array>> {
+  const dir = await mkdtemp(join(tmpdir(), 'fuzz-ar-pack-'));
+  try {
+    await writeTinyArPack(dir);
+    const names = await readdir(dir);
+    return Object.fromEntries(await Promise.all(names.map(async (n) => [n, new Uint8Array(await readFile(join(dir, n)))] as const)));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 export async function seedsFor(surface: Surface): Promise<Uint8Array[]> {
   switch (surface) {
     case 'graph-json':
@@ -105,6 +118,8 @@ export async function seedsFor(surface: Surface): Promise<Uint8Array[]> {
       return [(await tinyPackFiles())['manifest.json']];
     case 'gan-manifest':
       return [(await tinyGanPackFiles())['manifest.json']];
+    case 'ar-manifest':
+      return [(await tinyArPackFiles())['manifest.json']];
     case 'cli':
       return IMAGE_GRAPHS.map((f) => new Uint8Array(readGraph(f)));
   }

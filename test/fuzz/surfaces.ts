@@ -5,6 +5,7 @@ import { lstat, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { importOnnx, readSafetensors } from '../../ml/index.ts';
+import { loadArPack } from '../../models/ar/pack.ts';
 import { loadGanPack } from '../../models/gan/pack.ts';
 import { type FetchBytes, loadPack } from '../../models/pack/load.ts';
 import { PACK_ARCHITECTURES } from '../../models/personalize/architectures.ts';
@@ -15,7 +16,7 @@ import { runGraphCli } from '../../runtime/cli/graph-cli.ts';
 import { cacheKeys, defaultOutputs, formatError, indexGraph, parseGraphText, planRun, validateGraph, type ParseResult } from '../../runtime/index.ts';
 import { nodePlatform } from '../../runtime/node/platform.ts';
 
-export const SURFACES = ['graph-json', 'png-graph', 'safetensors', 'onnx', 'image', 'manifest', 'gan-manifest', 'cli'] as const;
+export const SURFACES = ['graph-json', 'png-graph', 'safetensors', 'onnx', 'image', 'manifest', 'gan-manifest', 'ar-manifest', 'cli'] as const;
 export type Surface = (typeof SURFACES)[number];
 
 /** File extension of a surface's inputs, for regression files a person can open. */
@@ -27,6 +28,7 @@ export const EXTENSION: Record<Surface, string> = {
   image: 'img',
   manifest: 'json',
   'gan-manifest': 'json',
+  'ar-manifest': 'json',
   cli: 'json',
 };
 
@@ -39,6 +41,7 @@ export const TIME_LIMIT_MS: Record<Surface, number> = {
   image: 15_000,
   manifest: 20_000,
   'gan-manifest': 20_000,
+  'ar-manifest': 20_000,
   cli: 30_000,
 };
 
@@ -74,6 +77,7 @@ async function refusing(run: () => Promise<Verdict> | Verdict): Promise<Verdict>
 
 let packFiles: Record<string, Uint8Array> | undefined;
 let ganPackFiles: Record<string, Uint8Array> | undefined;
+let arPackFiles: Record<string, Uint8Array> | undefined;
 
 /** A pack's files with the fuzzed manifest in place of its own. */
 function withManifest(files: Record<string, Uint8Array>, manifest: Uint8Array): FetchBytes {
@@ -87,6 +91,7 @@ function withManifest(files: Record<string, Uint8Array>, manifest: Uint8Array): 
 export interface SurfaceContext {
   packFiles: () => Promise<Record<string, Uint8Array>>;
   ganPackFiles: () => Promise<Record<string, Uint8Array>>;
+  arPackFiles: () => Promise<Record<string, Uint8Array>>;
 }
 
 export async function runSurface(surface: Surface, input: Uint8Array, ctx: SurfaceContext): Promise<Verdict> {
@@ -126,6 +131,12 @@ export async function runSurface(surface: Surface, input: Uint8Array, ctx: Surfa
       return refusing(async () => {
         ganPackFiles ??= await ctx.ganPackFiles();
         await loadGanPack(withManifest(ganPackFiles, input), { verifyHash: false });
+        return { outcome: 'accepted' };
+      });
+    case 'ar-manifest':
+      return refusing(async () => {
+        arPackFiles ??= await ctx.arPackFiles();
+        await loadArPack(withManifest(arPackFiles, input), { verifyHash: false });
         return { outcome: 'accepted' };
       });
     case 'cli':
