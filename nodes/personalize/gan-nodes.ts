@@ -159,6 +159,8 @@ async function latentOptimizer({ inputs, params, platform, signal, progress, pre
 }
 
 async function loraTrainer({ inputs, params, platform, signal, progress, preview }: Ctx<typeof loraTrainerSpec>): Promise<Out<typeof loraTrainerSpec>> {
+  if (params.adapter !== 'lora') throw new Error(`"${inputs.model.pack}" is a GAN pack: pivotal tuning tunes LoRA on the generator (prefix tuning is an autoregressive pack’s)`);
+  if (inputs.embedding) throw new Error(`"${inputs.model.pack}" is a GAN pack: it has no words, so a word embedding means nothing to it; unwire the embedding`);
   const { model } = await ganFor(inputs.model, platform, signal);
   const images = imagesFor(inputs.images, model);
   let pivot: Tensor | undefined;
