@@ -10,8 +10,9 @@ export type Rgb = readonly [number, number, number];
 export const UNKNOWN_GREY: Rgb = [190, 190, 190];
 
 const GOLDEN = 0.618_033_988_75;
-/** Three lightness bands, so codes whose hues come close still differ in brightness. */
+/** Three lightness bands and two saturations, so codes whose hues come close still differ. */
 const LIGHTNESS = [0.42, 0.58, 0.72] as const;
+const SATURATION = [0.75, 0.5] as const;
 
 function hslToRgb(h: number, s: number, l: number): Rgb {
   const a = s * Math.min(l, 1 - l);
@@ -24,13 +25,13 @@ function hslToRgb(h: number, s: number, l: number): Rgb {
 
 /**
  * A code's colour: hues stepped by the golden ratio (neighbouring codes far apart on the colour
- * wheel), lightness in three bands, saturation high enough that no code reads as the grey of an
- * unknown token.
+ * wheel), three lightness bands and two saturations, both high enough that no code reads as the
+ * grey of an unknown token.
  */
 export function codeColour(code: number): Rgb {
   if (!Number.isInteger(code) || code < 0) throw new Error(`token ${code} is not a code (a whole number ≥ 0)`);
   const hue = (code * GOLDEN) % 1;
-  return hslToRgb(hue, 0.7, LIGHTNESS[Math.floor(code / 7) % 3]);
+  return hslToRgb(hue, SATURATION[Math.floor(code / 3) % 2], LIGHTNESS[code % 3]);
 }
 
 /** Which tokens of a grid are known: all of them, or those a mask marks (non-zero / true). */
