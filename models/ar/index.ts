@@ -5,6 +5,7 @@ export { AR_TOKENIZER_KIND, AR_TRANSFORMER_KIND, arLoraLayers } from './architec
 export { type ArTokenizerConfig, codebookSize, tokenGrid } from './config.ts';
 export { trainArEmbedding } from './embedding.ts';
 export { AR_LORA_MATCH, type ArModelConfig, arModelConfigSchema } from './graphs.ts';
+export { type ArLoraOptions, type ArPriorOptions, trainArLora } from './lora-tuning.ts';
 export { type ArAdapters, ArModel, type ArSampleOptions } from './model.ts';
 export { type LoadArPackOptions, type LoadedArPack, loadArPack } from './pack.ts';
 export { initialPrefix, trainArPrefix } from './prefix-tuning.ts';

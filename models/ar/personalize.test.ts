@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { f32, type Tensor, tensor } from '../../ml/index.ts';
 import { lookupTokens } from '../diffusion/text-encoder.ts';
 import { trainArEmbedding } from './embedding.ts';
+import { trainArLora } from './lora-tuning.ts';
 import { initialPrefix, trainArPrefix } from './prefix-tuning.ts';
 import type { ArModel } from './model.ts';
 import { tinyArModel } from './testing.ts';
@@ -82,5 +83,63 @@ describe('trainArPrefix (prefix tuning, model frozen)', () => {
     const wider = Object.fromEntries(Object.entries(prefix).map(([k]) => [k, f32([2, 32])]));
     await expect(model.likelihood(concept, ['a cat', 'a cat'], { prefix: wider })).rejects.toThrow(/is \[2,32\], but this transformer needs \[2, 16\]: the prefix was made for another model/);
     await expect(trainArPrefix(model, concept, { ...common, length: 0 })).rejects.toThrow(/0 tokens per layer; give 1 … 64/);
+  });
+});
+
+describe('trainArLora (attention LoRA, prior preservation, distillation, two-stage)', () => {
+  const lora = { ...common, rank: 2, alpha: 2, lr: 0.02 };
+  const asAdapter = (r: { tensors: Record<string, Tensor>; meta: Record<string, string> }, scale = 1) => ({ loras: [{ tensors: r.tensors, meta: r.meta, scale }] });
+
+  it('starts as the base model, lowers the concept’s loss, and changes samples (cache and no cache agree)', async () => {
+    const one = tensor('int32', [1, 8, 8], (concept.data as Int32Array).slice(64));
+    const r = await trainArLora(model, one, { ...lora, templates: ['a S* cat'] });
+    expect(Object.keys(r.tensors)).toHaveLength(2 * 4 * 2);
+    expect(r.tensors['ar.blocks.1.attn.to_out.lora_A.weight'].shape).toEqual([2, 16]);
+    expect(r.meta).toMatchObject({ family: 'autoregressive', adapter: 'lora', model: 'tiny-ar-pack', rank: '2', alpha: '2', token: '<s1>', method: 'lora' });
+    // B starts at zero: step 0's loss is the base model's likelihood, the slot keeping its own row.
+    expect(r.losses[0]).toBeCloseTo(mean(await model.likelihood(one, ['a S* cat'], { embeddings: { 'S*': slotRow() } })), 5);
+    expect(mean(await model.likelihood(one, ['a S* cat'], asAdapter(r)))).toBeLessThan(r.losses[0] - 0.1);
+    // Scale 0 is the base model again.
+    expect(mean(await model.likelihood(one, ['a S* cat'], asAdapter(r, 0)))).toBeCloseTo(r.losses[0], 5);
+    const o = { prompts: ['a S* cat', 'a S* cat'], seed: 2, guidance: 2 };
+    const tuned = await model.sample({ ...o, adapters: asAdapter(r) });
+    expect((await model.sample({ ...o, adapters: asAdapter(r), cache: false })).tokens.data).toEqual(tuned.tokens.data);
+    expect((await model.sample({ ...o, adapters: { embeddings: { 'S*': slotRow() } } })).tokens.data).not.toEqual(tuned.tokens.data);
+  }, 60_000);
+
+  it('keeps the class closer to the frozen model with prior preservation or distillation', async () => {
+    const classPrompt = 'a cat';
+    const probe = (await model.sample({ prompts: ['a cat', 'a cat', 'a cat'], seed: 50 })).tokens;
+    const base = await model.likelihood(probe, ['a cat', 'a cat', 'a cat']);
+    const drift = async (r: { tensors: Record<string, Tensor>; meta: Record<string, string> }) => {
+      const after = (await model.likelihood(probe, ['a cat', 'a cat', 'a cat'], asAdapter(r))).data as Float32Array;
+      return after.reduce((s, v, i) => s + Math.abs(v - (base.data as Float32Array)[i]), 0) / after.length;
+    };
+    const o = { ...lora, steps: 20, lr: 0.05, batch: 2, templates: ['a S* cat'] };
+    const plain = await trainArLora(model, concept, o);
+    const kept = await trainArLora(model, concept, { ...o, prior: { mode: 'preservation', prompt: classPrompt, count: 4, weight: 1 } });
+    const distilled = await trainArLora(model, concept, { ...o, prior: { mode: 'distillation', prompt: classPrompt, count: 4, weight: 1 } });
+    expect(kept.meta.prior).toMatch(/preservation on "a cat"/);
+    const [dp, dk, dd] = [await drift(plain), await drift(kept), await drift(distilled)];
+    expect(dk).toBeLessThan(dp);
+    expect(dd).toBeLessThan(dp);
+    // Each still learns the concept.
+    for (const r of [kept, distilled]) expect(mean(await model.likelihood(concept, ['a S* cat', 'a S* cat'], asAdapter(r)))).toBeLessThan(mean(await model.likelihood(concept, ['a S* cat', 'a S* cat'], { embeddings: { 'S*': slotRow() } })));
+  }, 90_000);
+
+  it('two-stage: the placeholder is bound to a learned word while the adapters tune', async () => {
+    const one = tensor('int32', [1, 8, 8], (concept.data as Int32Array).slice(0, 64));
+    const { embedding } = await trainArEmbedding(model, one, { ...common, templates: ['a S* cat'], lr: 0.1 });
+    const r = await trainArLora(model, one, { ...lora, templates: ['a S* cat'], embedding });
+    expect(r.meta.method).toBe('two-stage');
+    // Stage two starts where stage one ended: the likelihood under the learned word.
+    const withWord = mean(await model.likelihood(one, ['a S* cat'], { embeddings: { 'S*': embedding } }));
+    expect(r.losses[0]).toBeCloseTo(withWord, 5);
+    expect(mean(await model.likelihood(one, ['a S* cat'], { ...asAdapter(r), embeddings: { 'S*': embedding } }))).toBeLessThan(withWord - 0.05);
+  }, 60_000);
+
+  it('refuses bad settings', async () => {
+    await expect(trainArLora(model, concept, { ...lora, rank: 0 })).rejects.toThrow(/LoRA rank 0: give a whole number 1 … 16/);
+    await expect(trainArLora(model, concept, { ...lora, prior: { mode: 'preservation', prompt: 'a cat', count: 0, weight: 1 } })).rejects.toThrow(/preservation: 0 class grids/);
   });
 });
