@@ -2,17 +2,14 @@
 // and prefix files (checked against the transformer they were made for) and its added words
 // (embedding files bound to placeholders). Ports carry references; each worker loads once.
 import { readSafetensors, type Tensor } from '../../ml/index.ts';
-import { type ArAdapters, ArModel, checkArAdapter, loadArPack } from '../../models/ar/index.ts';
+import { type ArAdapters, ArModel, checkArAdapterFor, loadArPack } from '../../models/ar/index.ts';
 import { ClipEmbedder } from '../../models/evaluator/embed.ts';
 import { readEmbeddingFile, slotOf, writtenOf } from '../../models/personalize/index.ts';
-import { Tokenizer } from '../../models/text/tokenizer.ts';
 import type { LoraWeights, ModelRef, Platform } from '../../runtime/index.ts';
 import { packFetch } from './model-cache.ts';
 
 export interface LoadedAr {
   model: ArModel;
-  /** The caption tokenizer, to refuse a prompt longer than the text encoder reads. */
-  tokenizer: Tokenizer;
   /** The pack's image side (the images a node takes and gives). */
   resolution: number;
   /** The pack's evaluator (made on first use), for the Metrics node. */
@@ -39,7 +36,6 @@ export function loadAr(pack: string, platform: Platform, signal: AbortSignal): P
       let embedder: Promise<ClipEmbedder> | null = null;
       return {
         model,
-        tokenizer: new Tokenizer(loaded.tokenizer),
         resolution: loaded.manifest.resolution.width,
         embedder: () => {
           if (!ev) return Promise.reject(new Error(`"${pack}" has no evaluator to score images with`));
@@ -75,8 +71,7 @@ function readFile(source: string, platform: Platform, signal: AbortSignal) {
 
 /** Adds one adapter (a LoRA at a scale, or a prefix) to a stack, checked against the model. */
 function stack(model: ArModel, into: ArAdapters, a: { tensors: Record<string, Tensor>; meta?: Record<string, string> }, scale: number): void {
-  const { kind } = checkArAdapter(model, a.tensors, a.meta);
-  if (kind === 'lora') {
+  if (checkArAdapterFor(model.identity, a.tensors, a.meta).adapter === 'lora') {
     if (scale !== 0) (into.loras ??= []).push({ tensors: a.tensors, meta: a.meta, scale });
     return;
   }

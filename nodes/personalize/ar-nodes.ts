@@ -77,7 +77,7 @@ async function latentOptimizer({ inputs, params, platform, signal, progress, pre
     latent: { kind: 'latent', space: 'text-embedding', tensor: vector },
     embedding: { kind: 'embedding', tensor: vector, token: params.token },
     // Each step draws prompts and grids at random: the curve is shown smoothed.
-    loss: { kind: 'series', values: r.losses, stochastic: true },
+    loss: { kind: 'series', values: r.losses, stochastic: true, ...(r.note ? { note: r.note } : {}) },
     file: fileOf(`${params.space}.safetensors`, writeEmbeddingFile(vector, ar.model.name, params.token)),
   };
 }
@@ -91,7 +91,7 @@ async function loraTrainer({ inputs, params, platform, signal, progress, preview
   const tokens = await conceptGrids(ar, inputs.images);
   const { settings } = liveLoop(params, { signal, progress, preview });
   const common = { ...settings, batch: params.batch, templates: params.templates, token: params.token };
-  let r: { tensors: Record<string, Tensor>; meta: Record<string, string>; losses: number[] };
+  let r: { tensors: Record<string, Tensor>; meta: Record<string, string>; losses: number[]; note?: string };
   if (params.adapter === 'prefix') {
     if (inputs.embedding) throw new Error(`${isAr(pack)}: the two-stage method (a wired embedding) tunes LoRA; prefix tuning learns the concept alone: set Adapter to lora, or unwire the embedding`);
     if (params.priorImages > 0) throw new Error(`${isAr(pack)}: prefix tuning leaves the model frozen, so there is no prior to keep: set Prior images to 0`);
@@ -115,7 +115,7 @@ async function loraTrainer({ inputs, params, platform, signal, progress, preview
   return {
     lora: { kind: 'lora', tensors: r.tensors, meta: r.meta },
     file: fileOf(`${params.name}.safetensors`, writeSafetensors(r.tensors, r.meta)),
-    loss: { kind: 'series', values: r.losses, stochastic: true },
+    loss: { kind: 'series', values: r.losses, stochastic: true, ...(r.note ? { note: r.note } : {}) },
   };
 }
 
@@ -151,7 +151,10 @@ async function draw(
   const { count } = ar.model.grid;
   const embeddings = wordsOf(ar.adapters.embeddings ?? {}, o.prompt, o.negative);
   const adapters: ArAdapters = { ...ar.adapters, ...(Object.keys(embeddings).length ? { embeddings } : {}) };
-  const shown = reveal({ model: ar.model, every: o.revealEvery, total: count, kept: o.keep?.mask.subarray(0, count), preview: ctx.preview, progress: ctx.progress });
+  // The sampler reports every position up to the last one it draws (kept ones after it need no run).
+  let total = count;
+  if (o.keep) while (total > 0 && [...Array(o.n).keys()].every((k) => o.keep!.mask[k * count + total - 1])) total--;
+  const shown = reveal({ model: ar.model, every: o.revealEvery, total, kept: o.keep?.mask.subarray(0, count), preview: ctx.preview, progress: ctx.progress });
   const r = await ar.model.sample({
     prompts: Array(o.n).fill(o.prompt.text),
     negative: o.negative?.text,
@@ -245,7 +248,7 @@ async function metrics(ctx: Ctx<typeof metricsSpec>): Promise<Out<typeof metrics
   checkScoreInputs(ctx);
   const ar = await loadAr(ctx.inputs.model.pack, ctx.platform, ctx.signal);
   const signed = (b: ImageBatch, what: string) => ({ data: (imagesOf(b, ar, what).data as Float32Array).map((v) => v * 2 - 1), n: b.tensor.shape[0] });
-  return scoreNode(ctx, { evaluator: await ar.embedder(), tokenizer: ar.tokenizer.config, size: ar.resolution, images: signed });
+  return scoreNode(ctx, { evaluator: await ar.embedder(), tokenizer: ar.model.tokenizer.config, size: ar.resolution, images: signed });
 }
 
 export const arFamily: Family = {

@@ -47,9 +47,9 @@ export function imagesOf(batch: ImageBatch, ar: LoadedAr, what = 'images'): Tens
 
 /** Throws unless the text fits the text encoder (which would otherwise drop the words past its length). */
 export function checkPromptFits(text: string, ar: LoadedAr, what = 'prompt'): void {
-  const enc = ar.tokenizer.encode(toSlots(text));
-  if (enc.truncated) {
-    const room = ar.tokenizer.maxLength - 2;
+  const { tokenizer } = ar.model;
+  if (tokenizer.encode(toSlots(text)).truncated) {
+    const room = tokenizer.maxLength - 2;
     throw new Error(`the ${what} “${text.length > 60 ? `${text.slice(0, 57)}…` : text}” is longer than the ${plural(room, 'word')} "${ar.model.name}" reads: shorten it`);
   }
 }
