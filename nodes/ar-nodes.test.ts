@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { f32, tensor, writeSafetensors } from '../ml/index.ts';
 import { writeTinyArPack } from '../models/train/tiny-ar-pack.ts';
 import { codeColour, UNKNOWN_GREY } from './image/token-grid.ts';
-import type { NodeOutputs } from '../runtime/index.ts';
+import type { Embedding, Latent, NodeOutputs } from '../runtime/index.ts';
 import { modelRef, runNode, tensorOf, testImages, tinyPackDir } from './personalize/testing.ts';
 
 let pack: string;
@@ -27,10 +27,10 @@ beforeAll(async () => {
 const prompt = (text: string, embeddings?: Record<string, unknown>) => ({ kind: 'prompt', text, ...(embeddings ? { embeddings } : {}) });
 const tokens = (shape: number[], codes: ArrayLike<number>) => ({ kind: 'latent', space: 'tokens', tensor: tensor('int32', shape, codes) });
 const codesOf = (o: NodeOutputs, name: string) => {
-  const v = o[name] as { space: string; tensor: { dtype: string; shape: number[]; data: Int32Array } };
+  const v = o[name] as Latent;
   expect(v.space).toBe('tokens');
   expect(v.tensor.dtype).toBe('int32');
-  return { shape: v.tensor.shape, codes: Array.from(v.tensor.data) };
+  return { shape: [...v.tensor.shape], codes: Array.from(v.tensor.data as Int32Array) };
 };
 const mean = (xs: ArrayLike<number>) => Array.from(xs).reduce((a, b) => a + b, 0) / xs.length;
 const lossOf = (o: NodeOutputs) => (o.loss as { value: number }).value;
@@ -151,7 +151,7 @@ describe('personalizing an AR model', () => {
     const start = { kind: 'embedding', tensor: f32([1, 16]), token: 'S*' };
     const before = await conceptLoss(grid, 'S*', {}, { '<s1>': start.tensor });
     const r = await runNode('latent-optimizer', { space: 'text-embedding', ...tune }, { model, images: testImages(1, 64, 7), initEmbedding: start });
-    const embedding = r.outputs.embedding as { tensor: { shape: number[] }; token: string };
+    const embedding = r.outputs.embedding as Embedding;
     expect(embedding.tensor.shape).toEqual([1, 16]);
     expect(embedding.token).toBe('S*');
     const losses = (r.outputs.loss as { values: number[] }).values;
@@ -231,6 +231,7 @@ describe('what does not fit an AR model, and what an AR model does not offer', (
     await expect(runNode('likelihood', {}, { model, images: testImages(1), prompt: prompt(long) })).rejects.toThrow(/longer than/);
     await expect(runNode('latent-optimizer', { space: 'text-embedding', templates: ['a photo of S*'.repeat(3)], steps: 1 }, { model, images: testImages(1) })).rejects.toThrow(/training prompt .* longer than/);
     await expect(runNode('encoder-inversion', { mode: 'tokenizer' }, { model, images: testImages(1, 32) })).rejects.toThrow(/32×32 but "tiny-ar-pack" works at 64×64/);
+    await expect(runNode('encoder-inversion', { mode: 'tokenizer' }, { model, images: testImages(1), latent: tokens([1, 8, 8], new Array(64).fill(0)) })).rejects.toThrow(/a token grid needs no inverting/);
   });
 
   it('refuses an adapter made for another model, on the node it reaches', async () => {

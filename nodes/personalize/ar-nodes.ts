@@ -207,6 +207,7 @@ async function tokenSampler({ inputs, params, platform, signal, progress, previe
 
 async function encoderInversion({ inputs, params, platform, signal, progress }: Ctx<typeof encoderInversionSpec>): Promise<Out<typeof encoderInversionSpec>> {
   if (params.mode !== 'tokenizer') throw new Error(`${isAr(inputs.model.pack)}: its inversion is "tokenizer" (image → token grid), not ${params.mode}`);
+  if (inputs.latent) throw new Error(`${isAr(inputs.model.pack)}: its tokenizer reads images; a token grid needs no inverting (wire it straight into an AR Sampler, a Decoder or a Likelihood)`);
   if (!inputs.images) throw new Error('wire the images to tokenize');
   const ar = await loadAr(inputs.model.pack, platform, signal);
   progress(0, 1);
