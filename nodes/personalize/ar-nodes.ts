@@ -6,7 +6,7 @@
 // Textual Inversion); the LoRA Trainer tunes LoRA (prior preservation or distillation; two-stage
 // with a wired embedding) or a prefix; Likelihood shows each token's loss; Metrics scores with the
 // pack's evaluator. Grids travel as latents in 'tokens' space.
-import { f32, type Tensor, writeSafetensors } from '../../ml/index.ts';
+import { type Tensor, writeSafetensors } from '../../ml/index.ts';
 import { type ArAdapters, trainArEmbedding, trainArLora, trainArPrefix } from '../../models/ar/index.ts';
 import { writeEmbeddingFile } from '../../models/personalize/index.ts';
 import type { Files, ImageBatch, LoraWeights, ModelRef, Platform } from '../../runtime/index.ts';
@@ -72,7 +72,7 @@ async function latentOptimizer({ inputs, params, platform, signal, progress, pre
   const tokens = await conceptGrids(ar, inputs.images);
   const { settings } = liveLoop(params, { signal, progress, preview });
   const r = await trainArEmbedding(ar.model, tokens, { ...settings, batch: params.batch, templates: params.templates, token: params.token, init });
-  const vector = r.embedding.dtype === 'float32' && r.embedding.shape.length === 2 ? r.embedding : f32([1, ar.model.textDim], r.embedding.data as Float32Array);
+  const vector = r.embedding;
   return {
     latent: { kind: 'latent', space: 'text-embedding', tensor: vector },
     embedding: { kind: 'embedding', tensor: vector, token: params.token },
@@ -130,7 +130,7 @@ async function decoder({ inputs, platform, signal, progress }: Ctx<typeof decode
   return { images: { kind: 'image', tensor: images } };
 }
 
-/** Draws grids under the prompt, with the reveal previewing the first one; returns grids and images. */
+/** Draws grids under the prompt (the first one revealed as it is written): int32 [n, side, side]. */
 async function draw(
   ar: Ready,
   o: {
