@@ -3,7 +3,7 @@
 // name), transformer (its weights' sha256), rank, alpha, length, token}. checkArAdapter reads the
 // metadata first, so a diffusion or GAN LoRA, or an AR adapter of another pack, is refused naming
 // what it was made for, then every tensor against this transformer's layers and shapes.
-import type { Tensor } from '../../ml/index.ts';
+import { readSafetensors, type Tensor, writeSafetensors } from '../../ml/index.ts';
 import { LORA_FORMAT, type LoraMeta } from '../personalize/lora-file.ts';
 import { AR_LORA_MATCH, type ArModelConfig } from './graphs.ts';
 import { checkPrefixTokens } from './prefix.ts';
@@ -43,7 +43,7 @@ export function arAdapterMeta(model: ArModelIdentity, m: Omit<ArAdapterMeta, 'mo
 
 /** What the metadata says the file was made for, when it is not an AR adapter. */
 function madeFor(meta: Record<string, string> | undefined): string {
-  if (!meta) return 'nothing this app records (the file has no metadata)';
+  if (!meta || !Object.keys(meta).length) return 'nothing this app records (the file has no metadata)';
   if (meta.family === 'gan') return `the GAN "${meta.generator ?? meta.pack ?? '?'}"`;
   if (meta.format === LORA_FORMAT) return `the diffusion model "${meta.pack ?? '?'}"`;
   if (meta.family) return `a ${meta.family} model`;
@@ -98,4 +98,19 @@ export function checkArAdapterFor(model: ArModelIdentity, tensors: Record<string
 /** lora-file's merge reads rank and alpha from its own metadata shape. */
 export function asLoraMeta(m: ArAdapterMeta): LoraMeta {
   return { format: LORA_FORMAT, pack: m.model, unet: '', rank: m.rank!, alpha: m.alpha! };
+}
+
+/** Reads and checks an adapter (LoRA or prefix) against a model: clear error for another model or family. */
+export function checkArAdapter(model: { identity: ArModelIdentity }, tensors: Record<string, Tensor>, meta: Record<string, string> | undefined): { kind: ArAdapterKind } {
+  return { kind: checkArAdapterFor(model.identity, tensors, meta).adapter };
+}
+
+/** An adapter as file bytes (safetensors with its metadata). */
+export const writeArAdapterFile = (tensors: Record<string, Tensor>, meta: Record<string, string>) => writeSafetensors(tensors, meta);
+
+/** An adapter file's tensors and metadata; a file that is not an AR adapter is refused naming what it was made for. */
+export function readArAdapterFile(bytes: Uint8Array): { tensors: Record<string, Tensor>; meta: Record<string, string> } {
+  const { tensors, metadata } = readSafetensors(bytes);
+  if (metadata.format !== AR_ADAPTER_FORMAT || metadata.family !== AR_FAMILY) throw new Error(`this file is not an AR adapter: it was made for ${madeFor(metadata)}`);
+  return { tensors, meta: metadata };
 }

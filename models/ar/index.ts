@@ -1,6 +1,18 @@
 // The AR family's public face (browser-safe): the loaded model behind sessions, its pack loader,
 // adapter files and the sampler. Node-only: models/train/tiny-ar-pack.ts (writes a pack to disk).
-export { AR_ADAPTER_FORMAT, AR_FAMILY, type ArAdapterKind, type ArAdapterMeta, arAdapterMeta, checkArAdapterFor, parseArAdapterMeta } from './adapter-file.ts';
+export {
+  AR_ADAPTER_FORMAT,
+  AR_FAMILY,
+  type ArAdapterKind,
+  type ArAdapterMeta,
+  arAdapterMeta,
+  type ArModelIdentity,
+  checkArAdapter,
+  checkArAdapterFor,
+  parseArAdapterMeta,
+  readArAdapterFile,
+  writeArAdapterFile,
+} from './adapter-file.ts';
 export { AR_TOKENIZER_KIND, AR_TRANSFORMER_KIND, arLoraLayers } from './architecture.ts';
 export { type ArTokenizerConfig, codebookSize, tokenGrid } from './config.ts';
 export { trainArEmbedding } from './embedding.ts';
