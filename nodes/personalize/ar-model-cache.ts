@@ -2,7 +2,7 @@
 // and prefix files (checked against the transformer they were made for) and its added words
 // (embedding files bound to placeholders). Ports carry references; each worker loads once.
 import { readSafetensors, type Tensor } from '../../ml/index.ts';
-import { type ArAdapters, ArModel, checkArAdapterFor, loadArPack } from '../../models/ar/index.ts';
+import { type ArAdapters, ArModel, checkArAdapter, loadArPack } from '../../models/ar/index.ts';
 import { ClipEmbedder } from '../../models/evaluator/embed.ts';
 import { readEmbeddingFile, slotOf, writtenOf } from '../../models/personalize/index.ts';
 import type { LoraWeights, ModelRef, Platform } from '../../runtime/index.ts';
@@ -71,7 +71,7 @@ function readFile(source: string, platform: Platform, signal: AbortSignal) {
 
 /** Adds one adapter (a LoRA at a scale, or a prefix) to a stack, checked against the model. */
 function stack(model: ArModel, into: ArAdapters, a: { tensors: Record<string, Tensor>; meta?: Record<string, string> }, scale: number): void {
-  if (checkArAdapterFor(model.identity, a.tensors, a.meta).adapter === 'lora') {
+  if (checkArAdapter(model, a.tensors, a.meta).kind === 'lora') {
     if (scale !== 0) (into.loras ??= []).push({ tensors: a.tensors, meta: a.meta, scale });
     return;
   }

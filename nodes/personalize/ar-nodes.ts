@@ -6,8 +6,8 @@
 // Textual Inversion); the LoRA Trainer tunes LoRA (prior preservation or distillation; two-stage
 // with a wired embedding) or a prefix; Likelihood shows each token's loss; Metrics scores with the
 // pack's evaluator. Grids travel as latents in 'tokens' space.
-import { type Tensor, writeSafetensors } from '../../ml/index.ts';
-import { type ArAdapters, trainArEmbedding, trainArLora, trainArPrefix } from '../../models/ar/index.ts';
+import type { Tensor } from '../../ml/index.ts';
+import { type ArAdapters, trainArEmbedding, trainArLora, trainArPrefix, writeArAdapterFile } from '../../models/ar/index.ts';
 import { writeEmbeddingFile } from '../../models/personalize/index.ts';
 import type { Files, ImageBatch, LoraWeights, ModelRef, Platform } from '../../runtime/index.ts';
 import type arSamplerSpec from '../ar-sampler.ts';
@@ -114,7 +114,7 @@ async function loraTrainer({ inputs, params, platform, signal, progress, preview
   }
   return {
     lora: { kind: 'lora', tensors: r.tensors, meta: r.meta },
-    file: fileOf(`${params.name}.safetensors`, writeSafetensors(r.tensors, r.meta)),
+    file: fileOf(`${params.name}.safetensors`, writeArAdapterFile(r.tensors, r.meta)),
     loss: { kind: 'series', values: r.losses, stochastic: true, ...(r.note ? { note: r.note } : {}) },
   };
 }
