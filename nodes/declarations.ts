@@ -1,6 +1,7 @@
 // Every node type's declaration (ports, params, flags, framework tags) without its run code: what
 // the editor's main thread loads. The same list, paired with run code, is nodes/registry.ts.
 import { createRegistry } from '../runtime/index.ts';
+import arSampler from './ar-sampler.ts';
 import blend from './blend.ts';
 import conceptEncoder from './concept-encoder.ts';
 import decoder from './decoder.ts';
@@ -8,6 +9,7 @@ import encoderInversion from './encoder-inversion.ts';
 import imageLoader from './image-loader.ts';
 import latentEdit from './latent-edit.ts';
 import latentOptimizer from './latent-optimizer.ts';
+import likelihood from './likelihood.ts';
 import loraTrainer from './lora-trainer.ts';
 import metrics from './metrics.ts';
 import onnxModel from './onnx-model.ts';
@@ -35,6 +37,8 @@ export const declarations = createRegistry([
   loraTrainer,
   latentEdit,
   sampler,
+  arSampler,
   decoder,
   metrics,
+  likelihood,
 ]);

@@ -1,5 +1,7 @@
 // Decoder: a model's code → image. A diffusion pack's autoencoder decodes latents in the
 // denoiser's (scaled) space; a GAN's synthesis network renders any of its spaces (z, w, w+, s, f);
+// an autoregressive pack's tokenizer decoder and VAE turn a token grid into images (no adapter
+// applies there: LoRA and prefix adapters change how grids are drawn, not how they look);
 // an imported ONNX model runs on its input.
 import { z } from 'zod';
 import { declareNode, port } from '../runtime/index.ts';
@@ -9,7 +11,7 @@ export default declareNode({
   version: 1,
   title: 'Decoder',
   category: 'model',
-  description: 'Turn codes into images: a diffusion pack’s autoencoder decodes latents; a GAN renders a code of any of its spaces (with truncation ψ for z and w); an imported model runs on its input.',
+  description: 'Turn codes into images: a diffusion pack’s autoencoder decodes latents; a GAN renders a code of any of its spaces (with truncation ψ for z and w); an autoregressive pack decodes a token grid; an imported model runs on its input.',
   framework: { family: 'any', space: 'latent' },
   // A GAN renders through a tuned generator when a LoRA (pivotal tuning) is wired.
   inputs: { model: port.model(), latent: port.latent(), lora: port.lora().optional() },

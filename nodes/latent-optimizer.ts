@@ -7,6 +7,8 @@
 // GAN (Image2StyleGAN): z, w, w+ (one w per layer), s (per-layer styles), f (the 16×16 feature
 // map with W+ above it); pixels plus the evaluator's perceptual term and a pull towards the mean w,
 // the noise maps held at the seeded draw the Decoder renders with (so the code alone reproduces);
+// autoregressive: text-embedding, Textual Inversion by the next-token loss on the images' token
+// grids (the transformer predicts the concept's tokens after a caption holding S*);
 // an imported ONNX model: its chosen input.
 // An initial value wired in (an encoder's latent or a concept embedding) turns it into the hybrid
 // method. Live loss curve, previews every N steps, early stop on a plateau, seeds; a diverging run
@@ -23,7 +25,7 @@ export default declareNode({
   title: 'Latent Optimizer',
   category: 'inversion',
   description:
-    'Optimization-based inversion: find the code that reproduces the images. Diffusion: the latent (decoder inversion), the start noise, or the word embedding of a new token S* (Textual Inversion). GAN: z, w, w+, styles s or a feature map f (Image2StyleGAN). Wire an initial value (an encoder’s) for the hybrid method.',
+    'Optimization-based inversion: find the code that reproduces the images. Diffusion: the latent (decoder inversion), the start noise, or the word embedding of a new token S* (Textual Inversion). GAN: z, w, w+, styles s or a feature map f (Image2StyleGAN). Autoregressive: the word embedding of S* by the next-token loss on the images’ token grids. Wire an initial value (an encoder’s) for the hybrid method.',
   framework: { family: 'any', space: 'latent / noise / text-embedding / z / w / w+ / s / f', method: 'optimization' },
   inputs: {
     model: port.model(),
@@ -34,7 +36,7 @@ export default declareNode({
   },
   outputs: { latent: port.latent(), embedding: port.embedding(), loss: port.series(), file: port.files() },
   params: z.object({
-    space: z.enum(SPACES).default('text-embedding').meta({ title: 'Inversion space', description: 'Where the concept is stored. Diffusion: a latent (decoder inversion), the start noise, or the word embedding of a new token (Textual Inversion). GAN: z, w, w+ (a w per layer), s (per-layer styles) or f (a feature map with w+ above it).' }),
+    space: z.enum(SPACES).default('text-embedding').meta({ title: 'Inversion space', description: 'Where the concept is stored. Diffusion: a latent (decoder inversion), the start noise, or the word embedding of a new token (Textual Inversion). GAN: z, w, w+ (a w per layer), s (per-layer styles) or f (a feature map with w+ above it). Autoregressive: the word embedding of a new token.' }),
     steps: z.number().int().min(1).max(5000).default(300).meta({ title: 'Steps', description: 'Optimization steps; more reconstructs better and takes longer.' }),
     lr: z.number().positive().max(1000).default(5e-3).meta({ title: 'Learning rate', description: 'Size of each Adam step; too large diverges, too small crawls.' }),
     seed: z.number().int().min(0).max(0xffffffff).default(0).meta({ title: 'Seed', description: 'Fixes the random timesteps and noise, so a run can be repeated exactly.' }),

@@ -2,6 +2,7 @@
 // CLI and the tests read this. The editor's main thread reads the same declarations without run
 // code (./declarations.ts), so its bundle holds none of ml/ or models/.
 import { implementRegistry } from '../runtime/index.ts';
+import arSampler from './ar-sampler.run.ts';
 import blend from './blend.run.ts';
 import conceptEncoder from './concept-encoder.run.ts';
 import { declarations } from './declarations.ts';
@@ -10,6 +11,7 @@ import encoderInversion from './encoder-inversion.run.ts';
 import imageLoader from './image-loader.run.ts';
 import latentEdit from './latent-edit.run.ts';
 import latentOptimizer from './latent-optimizer.run.ts';
+import likelihood from './likelihood.run.ts';
 import loraTrainer from './lora-trainer.run.ts';
 import metrics from './metrics.run.ts';
 import onnxModel from './onnx-model.run.ts';
@@ -37,6 +39,8 @@ export const registry = implementRegistry(declarations, [
   loraTrainer,
   latentEdit,
   sampler,
+  arSampler,
   decoder,
   metrics,
+  likelihood,
 ]);

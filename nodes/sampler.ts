@@ -3,7 +3,9 @@
 // from seeded noise, from a start noise wired in (e.g. DDIM inversion: regenerate or edit), or from a
 // clean latent noised to `strength` (img2img). A wired LoRA is folded into the denoiser first.
 // Every few steps the current estimate x̂₀ is decoded and shown. A GAN samples w codes instead:
-// the prompt picks the sub-category nearest to it, truncated towards the mean w by ψ.
+// the prompt picks the sub-category nearest to it, truncated towards the mean w by ψ. An
+// autoregressive pack draws token grids (temperature 1, no top-k or top-p: the AR Sampler node has
+// those), guided by the prompt, with a wired LoRA or prefix adapter; previews reveal the grid.
 import { z } from 'zod';
 import { samplerConfigSchema } from '../models/diffusion/samplers.ts';
 import { declareNode, port } from '../runtime/index.ts';
@@ -14,7 +16,7 @@ export default declareNode({
   title: 'Sampler',
   category: 'generation',
   description:
-    'Generate latents from a prompt: DDPM, DDIM, Euler ancestral or DPM-Solver++ 2M, with guidance against a negative prompt; from noise, from an inverted noise (editing) or from a latent (img2img).',
+    'Generate latents from a prompt: DDPM, DDIM, Euler ancestral or DPM-Solver++ 2M, with guidance against a negative prompt; from noise, from an inverted noise (editing) or from a latent (img2img). A GAN draws w codes; an autoregressive pack draws token grids.',
   // From noise it generates; from a latent wired in (an inverted image) it edits.
   framework: { family: 'any', scheme: 'generation / editing', wiredMeans: { latent: 'editing' } },
   inputs: {

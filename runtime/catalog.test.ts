@@ -21,8 +21,10 @@ describe('catalog', () => {
       'lora-trainer',
       'latent-edit',
       'sampler',
+      'ar-sampler',
       'decoder',
       'metrics',
+      'likelihood',
     ]);
     const blend = info.find((n) => n.type === 'blend')!;
     expect(blend.inputs).toEqual({ a: { kind: 'image', list: false, optional: false }, b: { kind: 'image', list: false, optional: false } });

@@ -1,14 +1,16 @@
-// A node's result: its latest outputs (pictures, curves, tables, files) or, while it runs, its
-// live preview. Drawn small on the canvas and larger in the Inspector; a picture opens the
-// result viewer.
+// A node's result: its latest outputs (pictures, token grids beside their decoded images, curves,
+// tables, files) or, while it runs, its live preview. Drawn small on the canvas and larger in the
+// Inspector; a picture opens the result viewer.
 import { memo } from 'react';
 import type { RgbaImage } from '../../runtime/index.ts';
 import { mosaic } from '../exec/mosaic.ts';
 import type { Preview } from '../exec/previews.ts';
+import { pairTokens } from '../exec/token-grids.ts';
 import { download } from '../files/download.ts';
 import { MetricsTable } from './MetricsTable.tsx';
 import { RgbaCanvas } from './RgbaCanvas.tsx';
 import { Sparkline } from './Sparkline.tsx';
+import { TokenGridResult } from './TokenGrid.tsx';
 
 export interface ResultProps {
   results?: Preview[];
@@ -22,8 +24,14 @@ export interface ResultProps {
   onOpen?(port: string): void;
 }
 
-function One({ p, width, pack, onExport, onOpen }: { p: Preview; width: number; pack?: string; onExport(image: RgbaImage): void; onOpen?(port: string): void }) {
+type Shown = ReturnType<typeof pairTokens>[number];
+
+function One({ p, width, pack, onExport, onOpen }: { p: Shown; width: number; pack?: string; onExport(image: RgbaImage): void; onOpen?(port: string): void }) {
   switch (p.kind) {
+    case 'token-pair':
+      return <TokenGridResult tokens={p.tokens} images={p.images} width={width} onExport={onExport} onOpen={onOpen} />;
+    case 'tokens':
+      return <TokenGridResult tokens={p} width={width} onExport={onExport} onOpen={onOpen} />;
     case 'images': {
       const image = mosaic(p.images);
       return (
@@ -80,7 +88,7 @@ export const NodeResult = memo(function NodeResult({ results, stale, live, width
   return (
     <div className={`result${stale ? ' stale' : ''}`} data-testid="node-result" data-stale={stale ? 'true' : 'false'}>
       {stale && <p className="stale-note" data-testid="stale-note">Stale: the graph changed since this result. Run to update it.</p>}
-      {results.map((p) => (
+      {pairTokens(results).map((p) => (
         <One key={p.port} p={p} width={width} pack={pack} onExport={onExport} onOpen={onOpen} />
       ))}
     </div>

@@ -37,6 +37,16 @@ export const METRIC_SCALES: Readonly<Record<string, MetricScale>> = {
     max: 1,
     line: { path: ['components', 'vae', 'metrics', 'ssimHeldOut'], kind: 'ceiling', what: 'the autoencoder’s own round trip reaches this' },
   },
+  // An autoregressive model's loss: the scale ends near a blind guess among 1,000 codes (ln 1000 ≈ 6.9
+  // nats, log₂ 1000 ≈ 10 bits); lower is better.
+  natsPerToken: {
+    label: 'Loss (nats per token, lower is better)',
+    min: 0,
+    max: 7,
+    unit: 'nats',
+    line: { path: ['components', 'transformer', 'metrics', 'trainProbeNll'], kind: 'ceiling', what: 'the model’s loss on images it was trained on' },
+  },
+  bitsPerToken: { label: 'Loss (bits per token, lower is better)', min: 0, max: 10, unit: 'bits' },
 };
 
 /** The number at `path` in a manifest, if there is one. */

@@ -10,7 +10,9 @@ export type Preview =
   | { kind: 'series'; port: string; values: number[]; stochastic?: boolean }
   | { kind: 'metrics'; port: string; values: Record<string, number> }
   | { kind: 'files'; port: string; files: { name: string; mime: string; bytes: Uint8Array }[] }
-  | { kind: 'text'; port: string; text: string };
+  | { kind: 'text'; port: string; text: string }
+  /** Token grids (a latent in 'tokens' space): each grid's codes in raster order, side × side. */
+  | { kind: 'tokens'; port: string; grids: Int32Array[]; side: number; total: number; caption: string };
 
 /** Pictures shown per output; a batch of 64 still previews quickly. */
 export const MAX_PREVIEW_IMAGES = 16;
@@ -60,11 +62,26 @@ function batchPreview(port: string, t: Tensor, normalize: boolean, caption: stri
   return { kind: 'images', port, images, total: t.shape[0], caption };
 }
 
+/** The space token grids travel in (an autoregressive pack's). */
+export const TOKENS_SPACE = 'tokens';
+
+/** Token grids [n, side, side] as copies of each grid's codes. */
+function tokensPreview(port: string, t: Tensor): Preview {
+  const [n, side] = t.shape;
+  const count = side * side;
+  const codes = t.data as ArrayLike<number | bigint>;
+  const grids = Array.from({ length: Math.min(n, MAX_PREVIEW_IMAGES) }, (_, k) => Int32Array.from({ length: count }, (_, i) => Number(codes[k * count + i])));
+  return { kind: 'tokens', port, grids, side, total: n, caption: `${n} × ${side}×${side} tokens` };
+}
+
+const isTokenGrid = (v: PortValue) => v.kind === 'latent' && v.space === TOKENS_SPACE && v.tensor.shape.length === 3 && v.tensor.shape[1] === v.tensor.shape[2] && !isEmpty(v.tensor);
+
 export function previewOf(port: string, v: PortValue): Preview {
   switch (v.kind) {
     case 'image':
       return batchPreview(port, v.tensor, false, `${v.tensor.shape[0]} × ${v.tensor.shape[3]}×${v.tensor.shape[2]}`);
     case 'latent':
+      if (isTokenGrid(v)) return tokensPreview(port, v.tensor);
       return batchPreview(port, v.tensor, true, v.tensor.shape.length === 4 ? `latent in ${v.space} ${shapeText(v.tensor)}` : `${v.space}: ${numbers(v.tensor)}`);
     case 'embedding':
       if (isEmpty(v.tensor)) return { kind: 'text', port, text: NOT_MADE };

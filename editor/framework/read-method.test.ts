@@ -107,3 +107,31 @@ describe('reading the GAN examples', () => {
     expect(read('dreambooth-lora').choices.family).toEqual(['diffusion']);
   });
 });
+
+describe('reading the autoregressive methods', () => {
+  const ar = ['m', 'model-loader', { pack: 'models/emoji-ar' }] as const;
+  const read = (nodes: Parameters<typeof doc>[0], edges: Parameters<typeof doc>[1] = []) => readMethod(doc([[...ar], ...nodes], [...edges]), testCatalog);
+
+  it('names tokenizer inversion, AR Textual Inversion and AR LoRA by the family of the loaded pack', () => {
+    expect(read([['e', 'encoder-inversion', { mode: 'tokenizer' }]], [['m', 'model', 'e', 'model']])).toMatchObject({ name: 'Tokenizer inversion', choices: { family: ['autoregressive'], space: ['tokens'], method: ['tokenizer'] } });
+    expect(read([['o', 'latent-optimizer', { space: 'text-embedding' }]]).name).toBe('Textual Inversion for an autoregressive model');
+    expect(read([['l', 'lora-trainer']])).toMatchObject({ name: 'LoRA tuning of an autoregressive transformer', choices: { space: ['weights (LoRA)'], method: ['optimization'] } });
+    // The same optimizer on the diffusion pack is the diffusion family's Textual Inversion.
+    expect(readMethod(doc([['m', 'model-loader'], ['o', 'latent-optimizer', { space: 'text-embedding' }]]), testCatalog).name).toBe('Textual Inversion');
+  });
+
+  it('reads an embedding wired into the LoRA Trainer as the two-stage method, its Textual Inversion a step of it', () => {
+    const r = read([['o', 'latent-optimizer', { space: 'text-embedding' }], ['l', 'lora-trainer']], [['o', 'embedding', 'l', 'embedding']]);
+    expect(r.name).toBe('Two-stage tuning (Textual Inversion, then LoRA)');
+    expect(r.branches.map((b) => b.nodeIds)).toEqual([['l']]);
+    expect(r.choices.method).toEqual(['two-stage']);
+  });
+
+  it('reads the prefix adapter as prefix tuning, and a grid wired into the AR Sampler as editing', () => {
+    expect(read([['l', 'lora-trainer', { adapter: 'prefix' }]])).toMatchObject({ name: 'Prefix tuning (CoAR)', choices: { space: ['prefix tokens'] } });
+    const gen = read([['s', 'ar-sampler']]);
+    expect(gen.choices.scheme).toEqual(['generation']);
+    const edit = read([['e', 'encoder-inversion', { mode: 'tokenizer' }], ['s', 'ar-sampler']], [['e', 'latent', 's', 'tokens']]);
+    expect(edit.choices.scheme).toEqual(['editing']);
+  });
+});

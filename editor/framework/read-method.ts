@@ -41,7 +41,7 @@ export interface MethodReading {
 }
 
 /** Param values that name a framework choice in other words. */
-const SYNONYMS: Record<string, string> = { ddim: 'training-free', autoencoder: 'learned encoder', encoder: 'learned encoder (W+)' };
+const SYNONYMS: Record<string, string> = { ddim: 'training-free', autoencoder: 'learned encoder', encoder: 'learned encoder (W+)', lora: 'weights (LoRA)', prefix: 'prefix tokens' };
 
 /** The method of an inverter refined from another inverter's result in the same space. */
 export const HYBRID = 'hybrid';
@@ -62,10 +62,12 @@ function resolve(f: NonNullable<NodeInfo['framework']>, params: Record<string, u
   const m = pick(f.method);
   const s = pick(f.space);
   const space = s >= 0 ? spaces[s] : m >= 0 && spaces.length === methods.length ? spaces[m] : f.space;
+  // A node whose method a wire may change does its first method while that wire is absent.
+  const method = m >= 0 ? methods[m] : f.wiredMeans && methods.length > 1 ? methods[0] : f.method;
   const schemes = alternatives(f.scheme);
   const sc = pick(f.scheme);
   const scheme = sc >= 0 ? schemes[sc] : f.wiredMeans ? schemes[0] : f.scheme;
-  return { space, method: m >= 0 ? methods[m] : f.method, scheme };
+  return { space, method, scheme };
 }
 
 /** The family a node stands for: declared, or named by a param's value (which pack is loaded). */

@@ -12,6 +12,7 @@ import { contentKeys, isStale } from '../exec/stale.ts';
 import { packOf } from '../exec/pack-of.ts';
 import { applies, fieldsOf } from './param-fields.ts';
 import { ParamField } from './ParamField.tsx';
+import { TokenMaskField } from './TokenMaskField.tsx';
 
 export function Inspector() {
   const selection = useUi((s) => s.selection);
@@ -60,15 +61,12 @@ function NodeInspector({ id }: { id: string }) {
         </button>
       </div>
       <form className="fields" onSubmit={(e) => e.preventDefault()}>
-        {shown.map((f) => (
-          <ParamField
-            key={`${id}:${f.name}`}
-            field={f}
-            value={node.params[f.name]}
-            problem={problemFor(f.name)}
-            onChange={(v, key) => wb.doc.getState().edit(`${info.title} · ${f.label}`, setParam(id, f.name, v), `${id}:${key}`)}
-          />
-        ))}
+        {shown.map((f) => {
+          const onChange = (v: unknown, key: string) => wb.doc.getState().edit(`${info.title} · ${f.label}`, setParam(id, f.name, v), `${id}:${key}`);
+          if (f.control === 'token-mask')
+            return <TokenMaskField key={`${id}:${f.name}`} nodeId={id} field={f} value={node.params[f.name]} problem={problemFor(f.name)} onChange={onChange} />;
+          return <ParamField key={`${id}:${f.name}`} field={f} value={node.params[f.name]} problem={problemFor(f.name)} onChange={onChange} />;
+        })}
         {!form.fields.length && <p className="muted">No parameters.</p>}
       </form>
       <h3>Outputs</h3>

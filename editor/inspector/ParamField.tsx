@@ -96,6 +96,8 @@ function Control({ field, value, set, focus }: { field: ParamFieldProps['field']
     case 'list':
       return <ListBox value={Array.isArray(value) ? (value as string[]) : []} accept={field.accept} set={set} focus={focus} />;
     case 'json':
+    // A token mask is edited on its grid (TokenMaskField); as a plain field it is a list of positions.
+    case 'token-mask':
       return <JsonBox value={value} set={set} focus={focus} />;
   }
 }

@@ -15,6 +15,13 @@ describe('parameter forms from zod params', () => {
     expect(form('resize-crop').x).toMatchObject({ control: 'number', integer: true, min: 0 });
   });
 
+  it('edits a token mask on the grid wired into the input it names, shown only when that input is wired', () => {
+    const masked = form('ar-sampler').masked;
+    expect(masked).toMatchObject({ control: 'token-mask', input: 'tokens', default: [] });
+    expect(applies(masked.appliesWhen, {}, new Set())).toBe(false);
+    expect(applies(masked.appliesWhen, {}, new Set(['tokens']))).toBe(true);
+  });
+
   it('maps enums, text, switches and string lists', () => {
     expect(form('blend').mode).toMatchObject({ control: 'choice', options: ['mix', 'add', 'multiply', 'screen', 'difference'] });
     expect(form('text-prompt').text).toMatchObject({ control: 'text', multiline: true });

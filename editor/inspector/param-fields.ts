@@ -10,7 +10,9 @@ export type Field =
   | { name: string; control: 'text'; multiline: boolean; maxLength?: number; default?: string }
   | { name: string; control: 'list'; default?: string[]; /** File types a picker may add (the schema's `accept`). */ accept?: string }
   | { name: string; control: 'switch'; default?: boolean }
-  | { name: string; control: 'json'; default?: unknown };
+  | { name: string; control: 'json'; default?: unknown }
+  /** Positions of the token grid wired into `input`, picked by clicking the grid (the schema's `tokenMask`). */
+  | { name: string; control: 'token-mask'; input: string; default?: number[] };
 
 /** When a field means something, as its schema says (`appliesWhen` in the param's `.meta()`):
  * each key is another param, whose value must be one of a list or within a range, or
@@ -35,6 +37,7 @@ type Schema = {
   description?: string;
   appliesWhen?: AppliesWhen;
   accept?: string;
+  tokenMask?: { input: string };
   properties?: Record<string, Schema>;
   required?: string[];
 };
@@ -50,6 +53,7 @@ export const labelOf = (name: string) => {
 
 export function fieldFor(name: string, s: Schema): Field {
   const type = Array.isArray(s.type) ? s.type.find((t) => t !== 'null') : s.type;
+  if (s.tokenMask && type === 'array') return { name, control: 'token-mask', input: s.tokenMask.input, default: s.default as number[] };
   if (s.enum) return { name, control: 'choice', options: s.enum, default: s.default as string };
   if (type === 'boolean') return { name, control: 'switch', default: s.default as boolean };
   if (type === 'integer' || type === 'number') {

@@ -109,6 +109,10 @@ async function latentOptimizer({ inputs, params, platform, signal, progress, pre
 }
 
 async function loraTrainer({ inputs, params, platform, signal, progress, preview }: Ctx<typeof loraTrainerSpec>): Promise<Out<typeof loraTrainerSpec>> {
+  const pack = inputs.model.pack;
+  if (params.adapter !== 'lora') throw new Error(`"${pack}" is a diffusion pack: its adapters are LoRA (prefix tuning is an autoregressive pack’s)`);
+  if (inputs.embedding) throw new Error(`"${pack}" is a diffusion pack: its LoRA tuning gives the placeholder its meaning itself (DreamBooth); wire the embedding into a Text Prompt instead`);
+  if (params.priorImages > 0 && params.priorMode !== 'preservation') throw new Error(`"${pack}" is a diffusion pack: its prior term is preservation (class images in every batch), not ${params.priorMode}`);
   const { model, pipe } = await pipelineFor(inputs.model, platform, signal);
   const images = toModelImages(inputs.images, model, 'images');
   const latents = await model.encode(images.data, images.n);

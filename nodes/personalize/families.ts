@@ -1,8 +1,9 @@
 // The nodes that work on any model family (Latent Optimizer, LoRA Trainer, Decoder, Sampler,
-// Encoder Inversion, Latent Edit) ask here what the family behind a model reference does for them.
-// A family answers with its own run code per node, or leaves a node out, and the node then says
-// what this model does not offer. The node itself never asks which family it holds: the reference
-// does (an imported ONNX model, or the family a pack's manifest names).
+// Encoder Inversion, Latent Edit, Metrics, AR Sampler, Likelihood) ask here what the family behind
+// a model reference does for them. A family answers with its own run code per node, or leaves a
+// node out, and the node then says what this model does not offer. The node itself never asks
+// which family it holds: the reference does (an imported ONNX model, or the family a pack's
+// manifest names).
 import type { z } from 'zod';
 import type { ModelRef, NodeSpec, OutputValues, Platform, RunContext } from '../../runtime/index.ts';
 import type decoderSpec from '../decoder.ts';
@@ -12,6 +13,9 @@ import type latentOptimizerSpec from '../latent-optimizer.ts';
 import type loraTrainerSpec from '../lora-trainer.ts';
 import type metricsSpec from '../metrics.ts';
 import type samplerSpec from '../sampler.ts';
+import type arSamplerSpec from '../ar-sampler.ts';
+import type likelihoodSpec from '../likelihood.ts';
+import { arFamily, clearArCache } from './ar-nodes.ts';
 import { diffusionFamily } from './diffusion-nodes.ts';
 import { clearGanCache, ganFamily } from './gan-nodes.ts';
 import { clearModelCache, packFamily } from './model-cache.ts';
@@ -30,6 +34,9 @@ export interface FamilyNodes {
   encoderInversion?: Run<typeof encoderInversionSpec>;
   latentEdit?: Run<typeof latentEditSpec>;
   metrics?: Run<typeof metricsSpec>;
+  /** The AR Sampler: token-by-token drawing with its filters, masked regeneration and reveal. */
+  tokenSampler?: Run<typeof arSamplerSpec>;
+  likelihood?: Run<typeof likelihoodSpec>;
 }
 
 /** What each node is called in an error that says a model does not offer it. */
@@ -41,10 +48,12 @@ const OFFERS: Record<keyof FamilyNodes, string> = {
   encoderInversion: 'encoder inversion',
   latentEdit: 'latent editing directions',
   metrics: 'evaluator to score images with',
+  tokenSampler: 'token-by-token sampling (it has no token grids)',
+  likelihood: 'per-token likelihood (it has no token grids)',
 };
 
 export interface Family {
-  /** The family's name as the framework names it ('diffusion', 'gan', 'onnx'), for messages. */
+  /** The family's name as the framework names it ('diffusion', 'GAN', 'AR', 'imported ONNX'), for messages. */
   kind: string;
   /** Loads what the reference names and checks its LoRA files and added words against it. */
   load(ref: ModelRef, platform: Platform, signal: AbortSignal): Promise<void>;
@@ -55,6 +64,7 @@ export interface Family {
 const PACK_FAMILIES: Record<string, Family> = {
   'latent-diffusion': diffusionFamily,
   stylegan: ganFamily,
+  autoregressive: arFamily,
 };
 const IMPORTED: Family = onnxFamily;
 
@@ -82,4 +92,5 @@ export async function runForFamily<K extends keyof FamilyNodes>(
 export async function clearModelCaches(): Promise<void> {
   await clearModelCache();
   await clearGanCache();
+  await clearArCache();
 }

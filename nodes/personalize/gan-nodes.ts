@@ -88,7 +88,7 @@ function readLora(source: string, platform: Platform, signal: AbortSignal) {
 /** The reference's generator: the pack's, with the Model Loader's LoRA files and a wired one merged in. */
 async function ganFor(ref: ModelRef, platform: Platform, signal: AbortSignal, extra?: LoraWeights): Promise<Loaded> {
   const base = await loadGan(ref.pack, platform, signal);
-  if (ref.tokens?.length) throw new Error(`"${ref.pack}" is a GAN pack: it has no words to add (embedding files belong to a diffusion pack)`);
+  if (ref.tokens?.length) throw new Error(`"${ref.pack}" is a GAN pack: it has no words to add (embedding files belong to a diffusion or AR pack)`);
   let model = base.model;
   for (const l of ref.loras) {
     const lora = await readLora(l.ref, platform, signal);
@@ -159,6 +159,8 @@ async function latentOptimizer({ inputs, params, platform, signal, progress, pre
 }
 
 async function loraTrainer({ inputs, params, platform, signal, progress, preview }: Ctx<typeof loraTrainerSpec>): Promise<Out<typeof loraTrainerSpec>> {
+  if (params.adapter !== 'lora') throw new Error(`"${inputs.model.pack}" is a GAN pack: pivotal tuning tunes LoRA on the generator (prefix tuning is an autoregressive pack’s)`);
+  if (inputs.embedding) throw new Error(`"${inputs.model.pack}" is a GAN pack: it has no words, so a word embedding means nothing to it; unwire the embedding`);
   const { model } = await ganFor(inputs.model, platform, signal);
   const images = imagesFor(inputs.images, model);
   let pivot: Tensor | undefined;

@@ -38,6 +38,10 @@ export const onnxFamily: Family = {
     decoder,
     latentOptimizer: async (ctx: Ctx<typeof latentOptimizerSpec>): Promise<Out<typeof latentOptimizerSpec>> =>
       invertThrough(await imported(ctx), ctx.inputs.images, ctx.inputs.init, ctx.params, ctx),
-    loraTrainer: async (ctx: Ctx<typeof loraTrainerSpec>): Promise<Out<typeof loraTrainerSpec>> => tuneThrough(await imported(ctx), ctx.inputs.images, ctx.params, ctx),
+    loraTrainer: async (ctx: Ctx<typeof loraTrainerSpec>): Promise<Out<typeof loraTrainerSpec>> => {
+      const family = await imported(ctx);
+      if (ctx.params.adapter !== 'lora' || ctx.inputs.embedding) throw new Error(`"${family.name}" is an imported ONNX model: it takes LoRA on its weights, with no prefix or word embedding`);
+      return tuneThrough(family, ctx.inputs.images, ctx.params, ctx);
+    },
   },
 };
