@@ -74,6 +74,7 @@ export {
 } from './pack/load.ts';
 export { GAN_GENERATOR_KIND, ganConfigFrom, ganGeneratorArchitecture, ganLoraLayers, generatorWeightShapes } from './gan/architecture.ts';
 export { type LoadedGanPack, loadGanPack, type LoadGanPackOptions } from './gan/pack.ts';
+export { type ArAdapters, ArModel, type ArSampleOptions, type LoadedArPack, loadArPack, type LoadArPackOptions } from './ar/index.ts';
 export { fromHalfBits, toFloat16, toFloat32, toHalfBits } from './pack/half.ts';
 export { paramShapes } from './pack/spec.ts';
 

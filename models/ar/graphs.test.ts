@@ -155,4 +155,81 @@ describe('AR transformer graphs', () => {
     expect(losses[0]).toBeGreaterThan(0.8 * Math.log(V));
     expect(losses.at(-1)!).toBeLessThan(0.5 * losses[0]);
   });
+
+  describe('learned prefix tokens (prefix tuning)', () => {
+    const P = 3;
+    const prefix = (seed: number) => {
+      const rng = new Rng(seed);
+      const out: Record<string, Tensor> = {};
+      for (let i = 0; i < c.layers; i++)
+        for (const k of ['key', 'value']) out[`ar.blocks.${i}.attn.prefix_${k}`] = randn([P, c.width], rng, 0.5);
+      return out;
+    };
+    const logitsWith = async (ids: Tensor, tokens: Tensor, learned: Record<string, Tensor>) => {
+      const g = arLogitsGraph(tinyAr, B, { prefixTokens: P });
+      expect(g.weights.filter((n) => n.includes('prefix_')).sort()).toEqual(Object.keys(learned).sort());
+      return (await runGraph(g.graph, { ...pick(weights, g.weights.filter((n) => !n.includes('prefix_'))), ...learned, ids, tokens, drop_caption: drop(0, 0) }, ['logits'])).logits.data as Float32Array;
+    };
+
+    it('changes every position, and the cache (P slots longer) gives the full pass at every step', async () => {
+      const { tokens, ids } = randomBatch(B, 11);
+      const plain = await fullLogits(ids, tokens);
+      const learned = prefix(1);
+      const full = await logitsWith(ids, tokens, learned);
+      for (let p = 0; p < N; p++) expect(maxDiff(at(full, p), at(plain, p)), `position ${p}`).toBeGreaterThan(1e-4);
+      expect(maxDiff(await logitsWith(ids, tokens, prefix(2)), full)).toBeGreaterThan(1e-4);
+      const pre = arPrefillGraph(tinyAr, B, 0, { prefixTokens: P });
+      let out = await runGraph(pre.graph, { ...pick(weights, pre.weights.filter((n) => !n.includes('prefix_'))), ...learned, ids, drop_caption: drop(0, 0) });
+      expect(out[presentKeyName(0)].shape).toEqual(cacheShape(tinyAr, B, P));
+      expect(maxDiff(out.logits.data as Float32Array, at(full, 0))).toBeLessThan(1e-4);
+      const step = arStepGraph(tinyAr, B, { prefixTokens: P });
+      expect(step.weights.some((n) => n.includes('prefix_'))).toBe(false);
+      const t = tokens.data as BigInt64Array;
+      for (let j = 1; j < N; j++) {
+        const past: Record<string, Tensor> = {};
+        for (let i = 0; i < c.layers; i++) [past[keyName(i)], past[valueName(i)]] = [out[presentKeyName(i)], out[presentValueName(i)]];
+        out = await runGraph(step.graph, { ...pick(weights, step.weights), ...past, token: i64([B, 1], [t[j - 1], t[N + j - 1]]), position: i64([1], [j]) });
+        expect(maxDiff(out.logits.data as Float32Array, at(full, j)), `position ${j}`).toBeLessThan(1e-4);
+      }
+    });
+
+    it('trains the prefix alone: the loss falls with every other weight frozen', async () => {
+      const { tokens, ids } = randomBatch(2, 12);
+      const g = arTrainingGraph(tinyAr, 2, { prefixTokens: P });
+      const learned = prefix(3);
+      const trainer = await Trainer.create({ graph: g.graph, loss: 'loss', trainable: Object.keys(learned), params: { ...pick(weights, g.weights.filter((n) => !n.includes('prefix_'))), ...learned }, optimizer: new Adam({ lr: 5e-2 }), backend });
+      const losses: number[] = [];
+      for (let s = 0; s < 15; s++) losses.push(await trainer.step({ ids, tokens, drop_caption: drop(0, 0) }));
+      await trainer.release();
+      expect(losses.at(-1)!).toBeLessThan(losses[0] - 0.1);
+    });
+  });
+
+  it('weights rows and takes distributions as targets', async () => {
+    const { tokens, ids } = randomBatch(B, 13);
+    const base = arTrainingGraph(tinyAr, B, { tokenLoss: true });
+    const ref = await runGraph(base.graph, { ...pick(weights, base.weights), ids, tokens, drop_caption: drop(0, 0) });
+    const nll = ref.token_loss.data as Float32Array;
+    const rowMean = (k: number) => nll.subarray(k * N, (k + 1) * N).reduce((a, b) => a + b, 0) / N;
+    const w = arTrainingGraph(tinyAr, B, { weighted: true });
+    const weighted = await runGraph(w.graph, { ...pick(weights, w.weights), ids, tokens, drop_caption: drop(0, 0), weight: f32([B, 1], [1, 0.25]) });
+    expect((weighted.loss.data as Float32Array)[0]).toBeCloseTo((rowMean(0) + 0.25 * rowMean(1)) / 2, 5);
+    // One-hot targets give the tokens' own loss.
+    const onehot = new Float32Array(B * N * V);
+    (tokens.data as BigInt64Array).forEach((t, r) => (onehot[r * V + Number(t)] = 1));
+    const soft = arTrainingGraph(tinyAr, B, { softTargets: true, tokenLoss: true });
+    const viaSoft = await runGraph(soft.graph, { ...pick(weights, soft.weights), ids, tokens, drop_caption: drop(0, 0), targets: f32([B, N, V], onehot) });
+    expect(maxDiff(viaSoft.token_loss.data as Float32Array, nll)).toBeLessThan(1e-5);
+  });
+
+  it('adds LoRA to the attention projections only, starting as the base model', async () => {
+    const { tokens, ids } = randomBatch(B, 14);
+    const g = arLogitsGraph(tinyAr, B, { lora: { rank: 2, alpha: 2 } });
+    const lora = g.p.initial({ tag: 'lora' });
+    expect(Object.keys(lora).sort()).toEqual(
+      Array.from({ length: c.layers }, (_, i) => ['to_q', 'to_k', 'to_v', 'to_out'].flatMap((l) => [`ar.blocks.${i}.attn.${l}.lora_A.weight`, `ar.blocks.${i}.attn.${l}.lora_B.weight`])).flat().sort(),
+    );
+    const out = await runGraph(g.graph, { ...pick(weights, g.weights.filter((n) => !lora[n])), ...lora, ids, tokens, drop_caption: drop(0, 0) }, ['logits']);
+    expect(maxDiff(out.logits.data as Float32Array, await fullLogits(ids, tokens))).toBeLessThan(1e-5);
+  });
 });

@@ -11,9 +11,19 @@
 //
 // Masked regeneration: given a grid and a keep-mask, kept positions are fed as they are (teacher
 // forcing) and only the others are sampled, in raster order, each seeing every token before it.
+//
+// Captions enter as token embeddings (ids are looked up in the text encoder's table here, an exact
+// copy of the graph's Gather), so a placeholder bound to a learned word and a negative prompt take
+// the same path as any caption. Learned prefix tokens (prefix tuning) are fed to the prefill and
+// full-pass graphs, one session per prefix length, so adapters of one length share sessions.
 import { type Backend, f32, freezeWeights, i64, Rng, type Session, type SessionOptions, type Tensor, toOnnxBytes } from '../../ml/index.ts';
+import { lookupTokens } from '../diffusion/text-encoder.ts';
 import { type ArModelConfig, arLogitsGraph, arPrefillGraph, arStepGraph, keyName, presentKeyName, presentValueName, valueName } from './graphs.ts';
+import { checkPrefixTokens, prefixTokenCount } from './prefix.ts';
 import { imageTokens } from './transformer-config.ts';
+
+/** Caption rows: the text tokenizer's ids (maxLength each), or token embeddings [count, L, textDim] flat (placeholders already bound). */
+export type Captions = readonly (readonly number[])[] | { tokenEmbeds: Float32Array; count: number };
 
 export interface LogitsFilter {
   /** Divides the logits; 0 picks the most likely token (greedy). */
@@ -33,6 +43,16 @@ export interface SampleOptions extends Partial<LogitsFilter> {
   cache?: boolean;
   /** Masked regeneration: the grids to start from ([B·N] codes) and which positions to keep (non-zero / true). */
   keep?: { tokens: ArrayLike<number>; mask: ArrayLike<number | boolean> };
+  /**
+   * The caption of guidance's unconditional half (ids, or token embeddings [L·textDim]); default
+   * the learned empty caption. Read only when guidance ≠ 1.
+   */
+  negative?: readonly number[] | Float32Array;
+  /** Learned prefix tokens per layer (prefix tuning's 'ar.blocks.<i>.attn.prefix_key/value'). */
+  prefix?: Record<string, Tensor>;
+  /** Called after each position t is decided, with the grids so far ([B·N], positions after t still 0 or kept). */
+  onToken?: (t: number, tokens: Int32Array) => void;
+  signal?: AbortSignal;
 }
 
 export interface SampleResult {
@@ -109,11 +129,12 @@ export class ArSampler {
     return new ArSampler(model, weights, o.backend, o.session ?? {});
   }
 
-  private session(kind: Kind, batch: number): Promise<Session> {
-    const key = `${kind}:${batch}`;
+  private session(kind: Kind, batch: number, P: number): Promise<Session> {
+    const key = `${kind}:${batch}:${P}`;
     let s = this.sessions.get(key);
     if (!s) {
-      const g = kind === 'prefill' ? arPrefillGraph(this.model, batch, 0) : kind === 'step' ? arStepGraph(this.model, batch) : arLogitsGraph(this.model, batch);
+      const o = { caption: 'token_embeds' as const, prefixTokens: P };
+      const g = kind === 'prefill' ? arPrefillGraph(this.model, batch, 0, o) : kind === 'step' ? arStepGraph(this.model, batch, o) : arLogitsGraph(this.model, batch, o);
       s = this.backend.create(toOnnxBytes(freezeWeights(g.graph, this.weights)), this.sessionOptions);
       this.sessions.set(key, s);
       s.catch(() => this.sessions.delete(key));
@@ -121,21 +142,32 @@ export class ArSampler {
     return s;
   }
 
+  /** Token embeddings [rows, L, D] flat of caption ids (checked against the vocabulary). */
+  private embedIds(rows: readonly (readonly number[])[], what: (k: number) => string): Float32Array {
+    const { maxLength: L, dim: D, vocabSize } = this.model.text;
+    rows.forEach((row, k) => {
+      if (row.length !== L) throw new Error(`AR sampler: ${what(k)} has ${row.length} ids, the text encoder takes ${L}`);
+      for (const id of row) if (!(Number.isInteger(id) && id >= 0 && id < vocabSize)) throw new Error(`AR sampler: ${what(k)} holds id ${id}, outside the vocabulary of ${vocabSize}`);
+    });
+    return lookupTokens(this.weights['text.token_embedding.weight'].data as Float32Array, D, rows.flat());
+  }
+
   /**
-   * Token grids for the captions (each a row of the text tokenizer's ids, maxLength long): [B·N]
-   * codes in raster order.
+   * Token grids for the captions (rows of the text tokenizer's ids, maxLength long, or their token
+   * embeddings): [B·N] codes in raster order.
    */
-  async sample(captionIds: readonly (readonly number[])[], o: SampleOptions): Promise<SampleResult> {
+  async sample(captions: Captions, o: SampleOptions): Promise<SampleResult> {
     const c = this.model.transformer;
     const N = imageTokens(c);
     const V = c.codebookSize;
-    const L = this.model.text.maxLength;
-    const B = captionIds.length;
+    const { maxLength: L, dim: D } = this.model.text;
+    const row = L * D;
+    const embeds = 'tokenEmbeds' in captions ? captions.tokenEmbeds : this.embedIds(captions, (k) => `caption ${k}`);
+    const B = 'tokenEmbeds' in captions ? captions.count : captions.length;
     if (!B) throw new Error('AR sampler: no captions to sample for');
-    captionIds.forEach((row, k) => {
-      if (row.length !== L) throw new Error(`AR sampler: caption ${k} has ${row.length} ids, the text encoder takes ${L}`);
-      for (const id of row) if (!(Number.isInteger(id) && id >= 0 && id < this.model.text.vocabSize)) throw new Error(`AR sampler: caption ${k} holds id ${id}, outside the vocabulary of ${this.model.text.vocabSize}`);
-    });
+    if (embeds.length !== B * row) throw new Error(`AR sampler: ${embeds.length} caption values for ${B} captions of [${L}, ${D}]`);
+    const P = o.prefix ? prefixTokenCount(o.prefix) : 0;
+    if (o.prefix) checkPrefixTokens(this.model, o.prefix);
     const filter: LogitsFilter = { temperature: o.temperature ?? 1, topK: o.topK ?? 0, topP: o.topP ?? 1 };
     const guidance = o.guidance ?? 1;
     checkFilter(filter, guidance);
@@ -160,11 +192,20 @@ export class ArSampler {
     for (let t = 0; t < N; t++) for (let k = 0; k < B; k++) if (!kept[k * N + t]) last = t;
     if (last < 0) return { tokens, runs: 0 };
 
-    // Guidance runs the unconditional rows in the same batch: [cond…, uncond…].
+    // Guidance runs the unconditional rows in the same batch: [cond…, uncond…], each the empty
+    // caption (dropped) or the negative prompt.
     const guided = guidance !== 1;
     const rows = guided ? 2 * B : B;
-    const ids = i64([rows, L], Array.from({ length: rows }, (_, r) => captionIds[r % B]).flat());
-    const dropCaption = f32([rows, 1, 1], Array.from({ length: rows }, (_, r) => (r < B ? 0 : 1)));
+    let negative: Float32Array | null = null;
+    if (guided && o.negative) {
+      negative = o.negative instanceof Float32Array ? o.negative : this.embedIds([o.negative], () => 'the negative caption');
+      if (negative.length !== row) throw new Error(`AR sampler: the negative caption has ${negative.length} values, not [${L}, ${D}]`);
+    }
+    const all = new Float32Array(rows * row);
+    all.set(embeds);
+    for (let r = B; r < rows; r++) if (negative) all.set(negative, r * row);
+    const caption = { token_embeds: f32([rows, L, D], all), drop_caption: f32([rows, 1, 1], Array.from({ length: rows }, (_, r) => (r < B || negative ? 0 : 1))) };
+    const prefix = o.prefix ?? {};
     const choose = (t: number, logitsOf: (row: number) => Float32Array) => {
       for (let k = 0; k < B; k++) {
         const u = rngs[k].next();
@@ -176,30 +217,35 @@ export class ArSampler {
 
     let runs = 0;
     if (o.cache ?? true) {
-      const [prefill, step] = await Promise.all([this.session('prefill', rows), this.session('step', rows)]);
-      let out = await prefill.run({ ids, drop_caption: dropCaption });
+      const [prefill, step] = await Promise.all([this.session('prefill', rows, P), this.session('step', rows, P)]);
+      let out = await prefill.run({ ...caption, ...prefix });
       runs++;
       for (let t = 0; ; t++) {
         const logits = out.logits.data as Float32Array;
         choose(t, (r) => logits.subarray(r * V, (r + 1) * V));
+        o.onToken?.(t, tokens);
         if (t === last) break;
+        o.signal?.throwIfAborted();
         const feeds: Record<string, Tensor> = { token: i64([rows, 1], Array.from({ length: rows }, (_, r) => tokens[(r % B) * N + t])), position: i64([1], [t + 1]) };
         for (let i = 0; i < c.layers; i++) [feeds[keyName(i)], feeds[valueName(i)]] = [out[presentKeyName(i)], out[presentValueName(i)]];
         out = await step.run(feeds);
         runs++;
       }
     } else {
-      const full = await this.session('full', rows);
+      const full = await this.session('full', rows, P);
       for (let t = 0; t <= last; t++) {
+        o.signal?.throwIfAborted();
         if (Array.from({ length: B }, (_, k) => kept[k * N + t]).every(Boolean)) {
           for (const rng of rngs) rng.next();
+          o.onToken?.(t, tokens);
           continue;
         }
         // Tokens at t and after are still unknown (0 here); position t's logits do not read them.
         const grid = i64([rows, N], Array.from({ length: rows * N }, (_, i) => tokens[(Math.floor(i / N) % B) * N + (i % N)]));
-        const logits = (await full.run({ ids, drop_caption: dropCaption, tokens: grid }, ['logits'])).logits.data as Float32Array;
+        const logits = (await full.run({ ...caption, ...prefix, tokens: grid }, ['logits'])).logits.data as Float32Array;
         runs++;
         choose(t, (r) => logits.subarray((r * N + t) * V, (r * N + t + 1) * V));
+        o.onToken?.(t, tokens);
       }
     }
     return { tokens, runs };

@@ -8,11 +8,19 @@
 // Two ways through the same weights: forward() over a whole sequence (training, prefill, the
 // no-cache sampler) and step() for one new input against cached keys and values of fixed length,
 // so that every graph has static shapes (see graphs.ts).
+//
+// Prefix tuning (Li & Liang 2021; CoAR's smallest trainable state): addPrefixTokens(P) gives every
+// attention P learned key/value rows ('ar.blocks.<i>.attn.prefix_key' / 'prefix_value', [P, width])
+// placed in front of its own keys and values. The mask's first P columns are open to every row,
+// and the cache holds them in its first P slots, so a step needs nothing more than a longer cache.
 import { gelu, LayerNorm, Linear, Module, type Parent, randn, type Tensor, tensor, type Value } from '../../ml/index.ts';
 import { type ArTransformerConfig, arTransformerConfigSchema, imageTokens, vocabSize } from './transformer-config.ts';
 
 /** Added to the score of a position that may not be attended: its softmax weight is exactly 0. */
 export const MASKED = -1e9;
+
+/** Tag of the learned prefix tokens' weights (prefix tuning's trainable state). */
+export const PREFIX_TAG = 'prefix';
 
 /** One layer's keys and values, heads split: [B, heads, T, headDim]. */
 export interface LayerKV {
@@ -39,6 +47,8 @@ class SelfAttention extends Module {
   to_k: Linear;
   to_v: Linear;
   to_out: Linear;
+  /** Learned key/value tokens [P, dim] in front of the keys and values (prefix tuning), or none. */
+  prefix: LayerKV | null = null;
 
   constructor(
     parent: Parent,
@@ -76,11 +86,30 @@ class SelfAttention extends Module {
     return b.op1('Transpose', [b.op1('Reshape', [t, b.ints([0, 0, this.heads, this.headDim])])], { perm: [0, 2, 1, 3] });
   }
 
-  /** The whole sequence under `mask` [1, 1, T, T]. */
+  /** Declares P learned key/value tokens (zeros here: their values are fed). */
+  addPrefixTokens(length: number): void {
+    if (this.prefix) throw new Error(`attention "${this.path}" already has prefix tokens`);
+    const init = tensor('float32', [length, this.dim]);
+    this.prefix = { key: this.param('prefix_key', init, [PREFIX_TAG]), value: this.param('prefix_value', init, [PREFIX_TAG]) };
+  }
+
+  /** keys or values [B, H, T, d] with the learned tokens [P, dim] in front → [B, H, P + T, d]. */
+  private withPrefix(t: Value, learned: Value | undefined): Value {
+    if (!learned) return t;
+    const b = this.b;
+    const P = learned.shape[0];
+    const heads = b.op1('Transpose', [b.op1('Reshape', [learned, b.ints([1, P, this.heads, this.headDim])])], { perm: [0, 2, 1, 3] });
+    const batch = b.op1('Expand', [heads, b.ints([t.shape[0], this.heads, P, this.headDim])]);
+    return b.op1('Concat', [batch, t], { axis: 2 });
+  }
+
+  /** The whole sequence under `mask` [1, 1, T, P + T] (P learned prefix tokens, 0 without). */
   forward(x: Value, mask: Value): { out: Value; kv: LayerKV } {
     return this.scoped(() => {
       const { q, k, v } = this.project(x);
-      return { out: this.attend(q, k, v, mask), kv: { key: k, value: v } };
+      const key = this.withPrefix(k, this.prefix?.key);
+      const value = this.withPrefix(v, this.prefix?.value);
+      return { out: this.attend(q, key, value, mask), kv: { key, value } };
     });
   }
 
@@ -221,20 +250,36 @@ export class ArTransformer extends Module {
     });
   }
 
+  /** Gives every attention `length` learned key/value tokens (prefix tuning); their weights are tagged PREFIX_TAG. */
+  addPrefixTokens(length: number): void {
+    if (!Number.isInteger(length) || length < 1 || length > MAX_PREFIX_TOKENS) throw new Error(`prefix tuning: ${length} tokens per layer; give 1 … ${MAX_PREFIX_TOKENS}`);
+    for (const block of this.blocks) block.attn.addPrefixTokens(length);
+  }
+
+  /** Learned prefix tokens per layer (0: none). */
+  get prefixTokens(): number {
+    return this.blocks[0].attn.prefix?.key.shape[0] ?? 0;
+  }
+
   /** Hidden states [B, n, width] → logits over the codebook [B, n, codebookSize]. */
   logits(hidden: Value): Value {
     return this.scoped(() => this.head.forward(this.final_norm.forward(hidden)));
   }
 }
 
+/** Most learned prefix tokens per layer (each costs every position one more key to attend). */
+export const MAX_PREFIX_TOKENS = 64;
+
 /**
  * The additive attention mask of a prefix of `prefix` positions followed by `inputs` image inputs,
- * [1, 1, T, T]: prefix rows see the prefix (both ways); image rows see the prefix and the image
- * inputs up to their own.
+ * [1, 1, T, learned + T]: the first `learned` columns (prefix tuning's tokens) are open to every
+ * row; prefix rows see the prefix (both ways); image rows see the prefix and the image inputs up
+ * to their own.
  */
-export function prefixCausalMask(prefix: number, inputs: number): Tensor {
+export function prefixCausalMask(prefix: number, inputs: number, learned = 0): Tensor {
   const T = prefix + inputs;
-  const m = new Float32Array(T * T);
-  for (let i = 0; i < T; i++) for (let j = 0; j < T; j++) m[i * T + j] = j < prefix || (i >= prefix && j <= i) ? 0 : MASKED;
-  return tensor('float32', [1, 1, T, T], m);
+  const S = learned + T;
+  const m = new Float32Array(T * S);
+  for (let i = 0; i < T; i++) for (let j = 0; j < T; j++) m[i * S + learned + j] = j < prefix || (i >= prefix && j <= i) ? 0 : MASKED;
+  return tensor('float32', [1, 1, T, S], m);
 }
