@@ -74,7 +74,23 @@ export {
 } from './pack/load.ts';
 export { GAN_GENERATOR_KIND, ganConfigFrom, ganGeneratorArchitecture, ganLoraLayers, generatorWeightShapes } from './gan/architecture.ts';
 export { type LoadedGanPack, loadGanPack, type LoadGanPackOptions } from './gan/pack.ts';
-export { type ArAdapters, ArModel, type ArSampleOptions, type LoadedArPack, loadArPack, type LoadArPackOptions } from './ar/index.ts';
+export {
+  type ArAdapters,
+  type ArLoraOptions,
+  ArModel,
+  type ArPriorOptions,
+  type ArSampleOptions,
+  type ArTuneCommon,
+  checkArAdapter,
+  type LoadedArPack,
+  loadArPack,
+  type LoadArPackOptions,
+  readArAdapterFile,
+  trainArEmbedding,
+  trainArLora,
+  trainArPrefix,
+  writeArAdapterFile,
+} from './ar/index.ts';
 export { fromHalfBits, toFloat16, toFloat32, toHalfBits } from './pack/half.ts';
 export { paramShapes } from './pack/spec.ts';
 
