@@ -1,9 +1,10 @@
 // npm run bench:personalize [-- --json] [--quick] [--concepts N] [--backend node|web] [--pack DIR]
 //                           [--random tiny|full] [--threads N] [--record] [--part all|inversion]
-//                           [--family diffusion|gan]
+//                           [--family diffusion|gan|ar]
 //
-// --family gan runs the GAN family's inversion benchmark instead (bench/personalize-gan.ts); the
-// default, diffusion, is the benchmark below.
+// --family gan runs the GAN family's inversion benchmark instead (bench/personalize-gan.ts), --family
+// ar the autoregressive family's personalization benchmark (bench/personalize-ar.ts); the default,
+// diffusion, is the benchmark below.
 //
 // Personalization on the pack's 30 held-out concepts (no model of the pack saw them; the reference
 // is each concept's Twemoji image). Per method — Textual Inversion, LoRA (DreamBooth), the concept
@@ -179,9 +180,11 @@ function writeReadme(table: string) {
   writeFileSync(file, next);
 }
 
-if (opt.family === 'gan') {
+if (opt.family === 'gan' || opt.family === 'ar') {
   const diffusionOnly = (['random', 'backend', 'threads', 'part'] as const).filter((k) => process.argv.some((a) => a === `--${k}` || a.startsWith(`--${k}=`)));
-  if (diffusionOnly.length) throw new Error(`--${diffusionOnly.join(', --')} belong${diffusionOnly.length > 1 ? '' : 's'} to the diffusion benchmark; the GAN one takes --concepts, --json, --quick, --record and --pack`);
-  await (await import('./personalize-gan.ts')).runGanBench(process.argv.slice(2));
+  const which = opt.family === 'gan' ? 'GAN' : 'AR';
+  if (diffusionOnly.length) throw new Error(`--${diffusionOnly.join(', --')} belong${diffusionOnly.length > 1 ? '' : 's'} to the diffusion benchmark; the ${which} one takes --concepts, --json, --quick, --record and --pack`);
+  if (opt.family === 'gan') await (await import('./personalize-gan.ts')).runGanBench(process.argv.slice(2));
+  else await (await import('./personalize-ar.ts')).runArBench(process.argv.slice(2));
 } else if (opt.family === 'diffusion') await main();
-else throw new Error(`--family takes diffusion or gan, got ${opt.family}`);
+else throw new Error(`--family takes diffusion, gan or ar, got ${opt.family}`);
