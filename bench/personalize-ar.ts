@@ -34,6 +34,7 @@ import { ClipEmbedder } from '../models/evaluator/embed.ts';
 import { cosineMatrix } from '../models/evaluator/metrics.ts';
 import { EMOJI_AR_PACK_DIR, fileFetchBytes } from '../models/pack/write.ts';
 import { scoreImages } from '../models/personalize/scores.ts';
+import { withReadmeBlock } from './readme-block.ts';
 
 export const AR_METHODS = ['floor', 'embedding', 'lora', 'two-stage', 'prefix'] as const;
 export type ArMethod = (typeof AR_METHODS)[number];
@@ -388,21 +389,6 @@ export function arMarkdown(r: ArBenchResult): string {
   ].join('\n');
 }
 
-const START = '<!-- bench:personalize:ar -->';
-const END = '<!-- /bench:personalize:ar -->';
-const GAN_END = '<!-- /bench:personalize:gan -->';
-
-/**
- * The README with the AR block replaced, or added under its own heading after the GAN benchmark's
- * section (before the next heading that follows its block), or at the end.
- */
-export function withArBlock(text: string, table: string): string {
-  const block = `${START}\n${table}\n${END}`;
-  if (text.includes(START)) return text.replace(new RegExp(`${START}[\\s\\S]*?${END}`), () => block);
-  const section = `### AR personalization benchmark\n\n\`npm run bench:personalize -- --family ar\` (last results):\n\n${block}\n`;
-  const after = text.indexOf(GAN_END);
-  const next = after < 0 ? -1 : text.slice(after).search(/\n#{1,3} /);
-  if (next < 0) return `${text.trimEnd()}\n\n${section}`;
-  const at = after + next + 1;
-  return `${text.slice(0, at)}${section}\n${text.slice(at)}`;
-}
+/** The README with the AR block replaced, or added after the GAN benchmark's section. */
+export const withArBlock = (text: string, table: string) =>
+  withReadmeBlock(text, table, { name: 'personalize:ar', heading: 'AR personalization benchmark', command: 'npm run bench:personalize -- --family ar', after: '<!-- /bench:personalize:gan -->' });

@@ -39,6 +39,7 @@ import { GanModel } from '../models/gan/model.ts';
 import { loadGanPack } from '../models/gan/pack.ts';
 import { EMOJI_GAN_PACK_DIR, fileFetchBytes } from '../models/pack/write.ts';
 import { Tokenizer } from '../models/text/tokenizer.ts';
+import { withReadmeBlock } from './readme-block.ts';
 
 export const GAN_METHODS = ['w-optimization', 'w+-optimization', 'encoder', 'restyle', 'hybrid', 'pti'] as const;
 export type GanMethod = (typeof GAN_METHODS)[number];
@@ -345,25 +346,9 @@ export function ganMarkdown(
   ].join('\n');
 }
 
-const START = '<!-- bench:personalize:gan -->';
-const END = '<!-- /bench:personalize:gan -->';
-const DIFFUSION_END = '<!-- bench:personalize:end -->';
-
-/**
- * The README with the GAN block replaced, or added under its own heading after the diffusion
- * benchmark's section (before the next heading that follows its block), or at the end.
- */
-export function withGanBlock(text: string, table: string): string {
-  const block = `${START}\n${table}\n${END}`;
-  if (text.includes(START)) return text.replace(new RegExp(`${START}[\\s\\S]*?${END}`), () => block);
-  const section = `### GAN inversion benchmark\n\n\`npm run bench:personalize -- --family gan\` (last results):\n\n${block}\n`;
-  const after = text.indexOf(DIFFUSION_END);
-  if (after < 0) return `${text.trimEnd()}\n\n${section}`;
-  const next = text.slice(after).search(/\n#{1,3} /);
-  if (next < 0) return `${text.trimEnd()}\n\n${section}`;
-  const at = after + next + 1;
-  return `${text.slice(0, at)}${section}\n${text.slice(at)}`;
-}
+/** The README with the GAN block replaced, or added after the diffusion benchmark's section. */
+export const withGanBlock = (text: string, table: string) =>
+  withReadmeBlock(text, table, { name: 'personalize:gan', heading: 'GAN inversion benchmark', command: 'npm run bench:personalize -- --family gan', after: '<!-- bench:personalize:end -->' });
 
 function writeGanReadme(table: string) {
   const file = join(import.meta.dirname, '..', 'README.md');

@@ -21,6 +21,7 @@ export { importOnnx, MAX_OPSET, MIN_OPSET, UnsupportedOperatorsError, type Impor
 export { externalFromFiles, modelExternalFiles, type ExternalDataReader } from './onnx/external-data.ts';
 
 export { ortBackend, type Backend, type Session, type SessionOptions } from './session/session.ts';
+export { SessionCache } from './session/session-cache.ts';
 
 export {
   readSafetensors,

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { checkGradients, describeFailures } from '../grad/check.ts';
 import { grad } from '../grad/grad.ts';
 import { withDefaults } from '../ir.ts';
-import { closeness } from '../ops/test-run.ts';
+import { closeness, runModel } from '../ops/test-run.ts';
 import { randn, Rng, uniform } from '../random.ts';
 import { nodeBackend } from '../session/node.ts';
 import { f32, i64, type Tensor } from '../tensor.ts';
@@ -45,14 +45,7 @@ function bytesOf(c: Case, v: Version): Uint8Array {
   });
 }
 
-async function run(bytes: Uint8Array, feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
-  const s = await nodeBackend.create(bytes);
-  try {
-    return await s.run(feeds);
-  } finally {
-    await s.release();
-  }
-}
+const run = (bytes: Uint8Array, feeds: Record<string, Tensor>) => runModel(nodeBackend, bytes, feeds);
 
 const values = (t: Tensor) => Array.from(t.data as Float32Array, Number);
 

@@ -3,7 +3,7 @@
 // (finite differences), and refuse loops that depend on run-time values by name.
 import { describe, expect, it } from 'vitest';
 import { checkGradients, describeFailures } from '../grad/check.ts';
-import { closeness } from '../ops/test-run.ts';
+import { closeness, runModel } from '../ops/test-run.ts';
 import { randn, Rng } from '../random.ts';
 import { nodeBackend } from '../session/node.ts';
 import { f32, i64, type Tensor, tensor } from '../tensor.ts';
@@ -19,14 +19,7 @@ const GRAPH = 5;
 const untyped = (name: string) => ({ name, type: { tensorType: { elemType: 1 } } }) as ReturnType<typeof valueMsg>;
 const withBody = (n: NodeMsg, body: GraphMsg): NodeMsg => ({ ...n, attribute: [...(n.attribute ?? []), { name: 'body', type: GRAPH, g: body }] });
 
-async function run(bytes: Uint8Array, feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
-  const s = await nodeBackend.create(bytes);
-  try {
-    return await s.run(feeds);
-  } finally {
-    await s.release();
-  }
-}
+const run = (bytes: Uint8Array, feeds: Record<string, Tensor>) => runModel(nodeBackend, bytes, feeds);
 const values = (t: Tensor) => Array.from(t.data as Float32Array, Number);
 
 /** The imported graph computes what onnxruntime computes for the file, for each output. */

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkGradients, describeFailures } from '../grad/check.ts';
 import { withDefaults } from '../ir.ts';
-import { closeness } from '../ops/test-run.ts';
+import { closeness, runModel } from '../ops/test-run.ts';
 import { randn, Rng } from '../random.ts';
 import { nodeBackend } from '../session/node.ts';
 import type { Tensor } from '../tensor.ts';
@@ -12,14 +12,7 @@ import { importOnnx } from './import.ts';
 import { toOnnxBytes } from './serialize.ts';
 import { resnetLike, vggLike, type ZooNetwork } from './zoo-networks.ts';
 
-async function run(bytes: Uint8Array, feeds: Record<string, Tensor>) {
-  const s = await nodeBackend.create(bytes);
-  try {
-    return await s.run(feeds);
-  } finally {
-    await s.release();
-  }
-}
+const run = (bytes: Uint8Array, feeds: Record<string, Tensor>) => runModel(nodeBackend, bytes, feeds);
 
 const NETWORKS: ZooNetwork[] = [vggLike({ opset: 7 }), vggLike({ opset: 9 }), resnetLike({ opset: 7 }), resnetLike({ opset: 9 }), resnetLike({ opset: 11 })];
 

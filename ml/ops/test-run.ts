@@ -1,11 +1,14 @@
-// Test helpers for operator groups: run a built graph once on a backend, compare float arrays.
+// Test helpers for operator groups: run a built graph or a model file once on a backend, compare float arrays.
 import type { Graph } from '../ir.ts';
 import { toOnnxBytes } from '../onnx/serialize.ts';
 import type { Backend } from '../session/session.ts';
 import type { Tensor } from '../tensor.ts';
 
-export async function runGraph(backend: Backend, g: Graph, feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
-  const s = await backend.create(toOnnxBytes(g));
+export const runGraph = (backend: Backend, g: Graph, feeds: Record<string, Tensor>) => runModel(backend, toOnnxBytes(g), feeds);
+
+/** Runs an ONNX file's bytes once (a session made and released). */
+export async function runModel(backend: Backend, bytes: Uint8Array, feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
+  const s = await backend.create(bytes);
   try {
     return await s.run(feeds);
   } finally {

@@ -7,7 +7,7 @@ import { lookupTokens } from '../diffusion/text-encoder.ts';
 import { writtenOf } from '../personalize/placeholders.ts';
 import { arTrainingGraph } from './graphs.ts';
 import type { ArModel } from './model.ts';
-import { type ArTuneCommon, type ArTuneRun, conceptOf, gridRows, stepRng, tableRows, tune } from './tune.ts';
+import { type ArTuneCommon, type ArTuneRun, conceptOf, drawRows, gridRows, tableRows, tune } from './tune.ts';
 
 export async function trainArEmbedding(model: ArModel, tokens: Tensor, o: ArTuneCommon & { init?: Tensor }): Promise<{ embedding: Tensor } & ArTuneRun> {
   const c = conceptOf(model, tokens, o);
@@ -29,13 +29,7 @@ export async function trainArEmbedding(model: ArModel, tokens: Tensor, o: ArTune
   const g = arTrainingGraph(model.config, o.batch, { caption: 'token_embeds', vector: true });
   const N = model.grid.count;
   const batch = (step: number) => {
-    const rng = stepRng(o.seed, step);
-    const grids: number[] = [];
-    const tpls: number[] = [];
-    for (let k = 0; k < o.batch; k++) {
-      grids.push(rng.int(c.n));
-      tpls.push(rng.int(c.templates.length));
-    }
+    const { grids, tpls } = drawRows(c, o, step);
     return {
       tokens: gridRows(c.tokens, grids, N),
       token_embeds: tableRows(embeds, L * D, tpls, [L, D]),

@@ -7,7 +7,7 @@
 // Adapters: LoRA stacks are folded into the transformer's weights (W += s·(α/r)·B·A) and sampled
 // with a sampler of their own (a few kept, the oldest released); learned prefix tokens are fed to
 // shared sessions; learned words replace their placeholder's row of the caption's token embeddings.
-import { type Backend, f32, type Session, type SessionOptions, type Tensor, tensor, toOnnxBytes } from '../../ml/index.ts';
+import { type Backend, f32, type Session, SessionCache, type SessionOptions, type Tensor, tensor, toOnnxBytes } from '../../ml/index.ts';
 import { lookupTokens } from '../diffusion/text-encoder.ts';
 import { buildVaeDecode, buildVaeEncode, latentSide, type VaeConfig } from '../diffusion/vae.ts';
 import { PackError } from '../pack/load.ts';
@@ -72,7 +72,7 @@ export class ArModel {
   readonly identity: ArModelIdentity;
   readonly backend: Backend;
   readonly sessionOptions: SessionOptions;
-  private readonly sessions = new Map<string, Promise<Session>>();
+  private readonly sessions: SessionCache;
   private readonly samplers = new Map<string, ArSampler>();
   private tokenizerSession: TokenizerSession | null = null;
 
@@ -88,6 +88,7 @@ export class ArModel {
     this.codebookSize = m.transformer.codebookSize;
     this.textDim = m.text.dim;
     this.tokenizer = new Tokenizer(loaded.tokenizer);
+    this.sessions = new SessionCache(backend, session);
     this.weights = { ...loaded.transformer, ...loaded.textEncoder!.weights };
     this.identity = { name: this.name, transformer: loaded.manifest.components.transformer?.sha256 ?? '', config: m };
     this.backend = backend;
@@ -314,13 +315,7 @@ export class ArModel {
 
   /** A session for a graph, built once per key. */
   session(key: string, graph: () => Parameters<typeof toOnnxBytes>[0]): Promise<Session> {
-    let s = this.sessions.get(key);
-    if (!s) {
-      s = this.backend.create(toOnnxBytes(graph()), this.sessionOptions);
-      this.sessions.set(key, s);
-      s.catch(() => this.sessions.delete(key));
-    }
-    return s;
+    return this.sessions.get(key, () => toOnnxBytes(graph()));
   }
 
   private vae(): { config: VaeConfig; weights: Record<string, Tensor> } {
@@ -336,11 +331,9 @@ export class ArModel {
   }
 
   async release(): Promise<void> {
-    const all = [...this.sessions.values()];
-    this.sessions.clear();
     const samplers = [...this.samplers.values()];
     this.samplers.clear();
-    await Promise.all([...all.map(async (s) => (await s).release().catch(() => {})), ...samplers.map((s) => s.release()), this.tokenizerSession?.release()]);
+    await Promise.all([this.sessions.release(), ...samplers.map((s) => s.release()), this.tokenizerSession?.release()]);
     this.tokenizerSession = null;
   }
 }

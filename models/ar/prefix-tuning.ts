@@ -10,7 +10,7 @@ import { arPrefillGraph, arTrainingGraph, presentKeyName, presentValueName } fro
 import type { ArModel } from './model.ts';
 import { prefixKeyName, prefixValueName } from './prefix.ts';
 import { MAX_PREFIX_TOKENS } from './transformer.ts';
-import { type ArTuneCommon, type ArTuneRun, conceptOf, gridRows, stepRng, tableRows, tune } from './tune.ts';
+import { type ArTuneCommon, type ArTuneRun, conceptOf, drawRows, gridRows, tableRows, tune } from './tune.ts';
 
 export async function trainArPrefix(model: ArModel, tokens: Tensor, o: ArTuneCommon & { length: number }): Promise<{ tensors: Record<string, Tensor>; meta: Record<string, string> } & ArTuneRun> {
   const c = conceptOf(model, tokens, o);
@@ -20,13 +20,7 @@ export async function trainArPrefix(model: ArModel, tokens: Tensor, o: ArTuneCom
   const g = arTrainingGraph(model.config, o.batch, { caption: 'context', prefixTokens: o.length });
   const N = model.grid.count;
   const batch = (step: number) => {
-    const rng = stepRng(o.seed, step);
-    const grids: number[] = [];
-    const tpls: number[] = [];
-    for (let k = 0; k < o.batch; k++) {
-      grids.push(rng.int(c.n));
-      tpls.push(rng.int(c.templates.length));
-    }
+    const { grids, tpls } = drawRows(c, o, step);
     return { tokens: gridRows(c.tokens, grids, N), context: tableRows(contexts, L * D, tpls, [L, D]), drop_caption: f32([o.batch, 1, 1]) };
   };
   const r = await tune(model, g, await initialPrefix(model, o.length), batch, o);

@@ -16,7 +16,7 @@
 // copy of the graph's Gather), so a placeholder bound to a learned word and a negative prompt take
 // the same path as any caption. Learned prefix tokens (prefix tuning) are fed to the prefill and
 // full-pass graphs, one session per prefix length, so adapters of one length share sessions.
-import { type Backend, f32, freezeWeights, i64, Rng, type Session, type SessionOptions, type Tensor, toOnnxBytes } from '../../ml/index.ts';
+import { type Backend, f32, freezeWeights, i64, Rng, type Session, SessionCache, type SessionOptions, type Tensor, toOnnxBytes } from '../../ml/index.ts';
 import { lookupTokens } from '../diffusion/text-encoder.ts';
 import { type ArModelConfig, arLogitsGraph, arPrefillGraph, arStepGraph, keyName, presentKeyName, presentValueName, valueName } from './graphs.ts';
 import { checkPrefixTokens, prefixTokenCount } from './prefix.ts';
@@ -112,14 +112,16 @@ function checkFilter(f: LogitsFilter, guidance: number): void {
 type Kind = 'prefill' | 'step' | 'full';
 
 export class ArSampler {
-  private readonly sessions = new Map<string, Promise<Session>>();
+  private readonly sessions: SessionCache;
 
   private constructor(
     readonly model: ArModelConfig,
     private readonly weights: Record<string, Tensor>,
-    private readonly backend: Backend,
-    private readonly sessionOptions: SessionOptions,
-  ) {}
+    backend: Backend,
+    sessionOptions: SessionOptions,
+  ) {
+    this.sessions = new SessionCache(backend, sessionOptions);
+  }
 
   /** weights: every 'ar.*' and 'text.*' weight. They are written into each graph as constants, so the runtime pre-packs them once. */
   static create(model: ArModelConfig, weights: Record<string, Tensor>, o: { backend: Backend; session?: SessionOptions }): ArSampler {
@@ -131,15 +133,11 @@ export class ArSampler {
 
   private session(kind: Kind, batch: number, P: number): Promise<Session> {
     const key = `${kind}:${batch}:${P}`;
-    let s = this.sessions.get(key);
-    if (!s) {
+    return this.sessions.get(key, () => {
       const o = { caption: 'token_embeds' as const, prefixTokens: P };
       const g = kind === 'prefill' ? arPrefillGraph(this.model, batch, 0, o) : kind === 'step' ? arStepGraph(this.model, batch, o) : arLogitsGraph(this.model, batch, o);
-      s = this.backend.create(toOnnxBytes(freezeWeights(g.graph, this.weights)), this.sessionOptions);
-      this.sessions.set(key, s);
-      s.catch(() => this.sessions.delete(key));
-    }
-    return s;
+      return toOnnxBytes(freezeWeights(g.graph, this.weights));
+    });
   }
 
   /** Token embeddings [rows, L, D] flat of caption ids (checked against the vocabulary). */
@@ -252,7 +250,6 @@ export class ArSampler {
   }
 
   async release(): Promise<void> {
-    for (const s of this.sessions.values()) await (await s).release().catch(() => {});
-    this.sessions.clear();
+    await this.sessions.release();
   }
 }

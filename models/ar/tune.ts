@@ -62,6 +62,18 @@ export function conceptOf(model: ArModel, tokens: Tensor, o: ArTuneCommon): Conc
 /** The generator of step `step`'s choices (as the diffusion family's batches draw theirs). */
 export const stepRng = (seed: number, step: number) => new Rng((seed * 7919 + step * 104729 + 13) >>> 0);
 
+/** A step's rows: which of the concept's grids, under which training prompt. */
+export function drawRows(c: Pick<Concept, 'n' | 'templates'>, o: Pick<ArTuneCommon, 'seed' | 'batch'>, step: number): { grids: number[]; tpls: number[] } {
+  const rng = stepRng(o.seed, step);
+  const grids: number[] = [];
+  const tpls: number[] = [];
+  for (let k = 0; k < o.batch; k++) {
+    grids.push(rng.int(c.n));
+    tpls.push(rng.int(c.templates.length));
+  }
+  return { grids, tpls };
+}
+
 /** 'tokens' int64 [B, N] of the given grid rows. */
 export function gridRows(grids: Int32Array, rows: readonly number[], N: number): Tensor {
   const out = new BigInt64Array(rows.length * N);

@@ -14,7 +14,7 @@ import {
   isFloat,
   randn,
   Rng,
-  type Session,
+  SessionCache,
   type SessionOptions,
   sizeOf,
   type Tensor,
@@ -59,13 +59,15 @@ function adaptableWeights(g: Graph): string[] {
 }
 
 export class ImportedModel {
-  private readonly sessions = new Map<string, Promise<Session>>();
+  private readonly sessions: SessionCache;
 
   private constructor(
     readonly name: string,
     readonly graph: Graph,
     private readonly opts: ImportedModelOptions,
-  ) {}
+  ) {
+    this.sessions = new SessionCache(opts.backend, opts.session);
+  }
 
   /** Imports an ONNX file; symbolic batch dimensions take `batch` (default 1). */
   static fromBytes(bytes: Uint8Array, opts: ImportedModelOptions): ImportedModel {
@@ -112,14 +114,8 @@ export class ImportedModel {
   /** Runs the model; inputs not fed are zeros of their shape (a generator's class input, say). */
   async run(feeds: Record<string, Tensor>, outputs?: string[], lora?: LoraSpec): Promise<Record<string, Tensor>> {
     const key = lora ? `lora:${lora.digest}` : 'base';
-    let s = this.sessions.get(key);
-    if (!s) {
-      const g = lora ? withMergedLora(this.graph, lora) : this.graph;
-      s = this.opts.backend.create(toOnnxBytes(g), this.opts.session);
-      this.sessions.set(key, s);
-      s.catch(() => this.sessions.delete(key));
-    }
-    return (await s).run(this.complete(feeds), outputs);
+    const s = await this.sessions.get(key, () => toOnnxBytes(lora ? withMergedLora(this.graph, lora) : this.graph));
+    return s.run(this.complete(feeds), outputs);
   }
 
   private complete(feeds: Record<string, Tensor>): Record<string, Tensor> {
@@ -199,8 +195,7 @@ export class ImportedModel {
   }
 
   async release(): Promise<void> {
-    for (const s of this.sessions.values()) await (await s).release().catch(() => {});
-    this.sessions.clear();
+    await this.sessions.release();
   }
 }
 

@@ -3,7 +3,7 @@
 // (graphs have static shapes, so one per batch size). The backend is injected, so the same object
 // runs on onnxruntime-node and onnxruntime-web. A pack may lack components (the built-in one gains
 // them as training finishes); asking for a missing one is a PackError that says which.
-import { type Backend, f32, type Session, type SessionOptions, type Tensor, toOnnxBytes } from '../../ml/index.ts';
+import { type Backend, f32, type Session, SessionCache, type SessionOptions, type Tensor, toOnnxBytes } from '../../ml/index.ts';
 import { configFromArchitectures, scheduleFromArchitecture } from '../diffusion/architecture.ts';
 import type { DiffusionConfig } from '../diffusion/graphs.ts';
 import { TextToImage } from '../diffusion/pipeline.ts';
@@ -29,7 +29,7 @@ const WHAT: Record<ComponentName, string> = {
 
 export class PackModel {
   readonly tokenizer: Tokenizer;
-  private readonly sessions = new Map<string, Promise<Session>>();
+  private readonly sessions: SessionCache;
   private readonly pipes = new Map<string, TextToImage>();
   private clip: Promise<ClipEmbedder> | null = null;
 
@@ -39,6 +39,7 @@ export class PackModel {
     readonly sessionOptions: SessionOptions = {},
   ) {
     this.tokenizer = new Tokenizer(pack.manifest.tokenizer);
+    this.sessions = new SessionCache(backend, sessionOptions);
   }
 
   get manifest() {
@@ -175,18 +176,11 @@ export class PackModel {
 
   /** A session for a graph, built once per key. */
   session(key: string, graph: () => Parameters<typeof toOnnxBytes>[0]): Promise<Session> {
-    let s = this.sessions.get(key);
-    if (!s) {
-      s = this.backend.create(toOnnxBytes(graph()), this.sessionOptions);
-      this.sessions.set(key, s);
-      s.catch(() => this.sessions.delete(key));
-    }
-    return s;
+    return this.sessions.get(key, () => toOnnxBytes(graph()));
   }
 
   async release(): Promise<void> {
-    for (const s of this.sessions.values()) await (await s).release().catch(() => {});
-    this.sessions.clear();
+    await this.sessions.release();
     for (const p of this.pipes.values()) await p.release();
     this.pipes.clear();
     if (this.clip) await (await this.clip).release();
