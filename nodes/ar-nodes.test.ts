@@ -170,6 +170,21 @@ describe('personalizing an AR model', () => {
     expect(viaLoader).toBeCloseTo(withWord, 5);
   });
 
+  it('shows a sample of what each method has learned so far beside its loss curve', async () => {
+    const model = modelRef(pack);
+    const images = testImages(1, 64, 7);
+    const runs = [
+      await runNode('latent-optimizer', { space: 'text-embedding', ...tune, steps: 4, previewEvery: 2 }, { model, images }),
+      await runNode('lora-trainer', { ...tune, steps: 4, rank: 2, alpha: 2, previewEvery: 2 }, { model, images }),
+      await runNode('lora-trainer', { ...tune, steps: 4, adapter: 'prefix', prefixLength: 2, previewEvery: 2 }, { model, images }),
+    ];
+    for (const r of runs) {
+      // A sample (64 px) beside the curve (96 px) is wider than the curve alone.
+      const withSample = r.previews.filter((p) => p.width === 64 + 4 + 96);
+      expect(withSample.length, 'previews with a sample').toBeGreaterThanOrEqual(1);
+    }
+  });
+
   it('tunes a LoRA (with distillation, and two-stage from a learned word) and a prefix, each making the concept likelier', async () => {
     const model = modelRef(pack);
     const grid = await concept();

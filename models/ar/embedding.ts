@@ -37,6 +37,6 @@ export async function trainArEmbedding(model: ArModel, tokens: Tensor, o: ArTune
       drop_caption: f32([o.batch, 1, 1]),
     };
   };
-  const r = await tune(model, g, { vector: f32([1, D], init.data as Float32Array) }, batch, o);
+  const r = await tune(model, g, { vector: f32([1, D], init.data as Float32Array) }, batch, o, (v) => ({ embeddings: { [o.token]: v.vector } }));
   return { embedding: r.values.vector, losses: r.losses, stopped: r.stopped, note: r.note };
 }

@@ -88,8 +88,8 @@ export async function trainArLora(model: ArModel, tokens: Tensor, o: ArLoraOptio
     if (targets) feeds.targets = f32([o.batch, N, V], targets);
     return feeds;
   };
-  const r = await tune(model, g, g.p.initial({ tag: 'lora' }), batch, o);
   const meta = arAdapterMeta(model.identity, { adapter: 'lora', rank: o.rank, alpha: o.alpha, token: c.slot });
+  const r = await tune(model, g, g.p.initial({ tag: 'lora' }), batch, o, (tensors) => ({ loras: [{ tensors, meta, scale: 1 }], embeddings: bound }));
   meta.method = o.embedding ? 'two-stage' : 'lora';
   if (p) meta.prior = `${p.mode} on "${p.prompt}" (${p.count} grids, weight ${p.weight})`;
   return { tensors: r.values, meta, losses: r.losses, stopped: r.stopped, note: r.note };

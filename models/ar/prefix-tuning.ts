@@ -23,7 +23,7 @@ export async function trainArPrefix(model: ArModel, tokens: Tensor, o: ArTuneCom
     const { grids, tpls } = drawRows(c, o, step);
     return { tokens: gridRows(c.tokens, grids, N), context: tableRows(contexts, L * D, tpls, [L, D]), drop_caption: f32([o.batch, 1, 1]) };
   };
-  const r = await tune(model, g, await initialPrefix(model, o.length), batch, o);
+  const r = await tune(model, g, await initialPrefix(model, o.length), batch, o, (prefix) => ({ prefix }));
   return { tensors: r.values, meta: arAdapterMeta(model.identity, { adapter: 'prefix', length: o.length, token: c.slot }), losses: r.losses, stopped: r.stopped, note: r.note };
 }
 

@@ -7,7 +7,7 @@ import { Adam, f32, i64, Rng, type Tensor, Trainer } from '../../ml/index.ts';
 import { type LoopResult, optimize } from '../personalize/optimize.ts';
 import { type PlaceholderIds, slotOf, writtenOf } from '../personalize/placeholders.ts';
 import type { ArGraph } from './graphs.ts';
-import type { ArModel } from './model.ts';
+import type { ArAdapters, ArModel } from './model.ts';
 
 export interface ArTuneCommon {
   steps: number;
@@ -22,6 +22,9 @@ export interface ArTuneCommon {
   /** Stop when the smoothed loss has not improved for this many steps (0 / absent: never). */
   patience?: number;
   onStep?: (step: number, loss: number) => void;
+  /** Every this many steps, the state learned so far as adapters the sampler takes (to show a sample). */
+  previewEvery?: number;
+  onPreview?: (step: number, adapters: ArAdapters) => Promise<void> | void;
   signal?: AbortSignal;
 }
 
@@ -94,7 +97,15 @@ export function tableRows(table: Float32Array, per: number, rows: readonly numbe
  * Minimises the graph's 'loss' over `trainable` (their starting values in `init`); every other
  * weight input of the graph is the model's, frozen.
  */
-export async function tune(model: ArModel, g: ArGraph, init: Record<string, Tensor>, batch: (step: number) => Record<string, Tensor>, o: ArTuneCommon): Promise<LoopResult> {
+export async function tune(
+  model: ArModel,
+  g: ArGraph,
+  init: Record<string, Tensor>,
+  batch: (step: number) => Record<string, Tensor>,
+  o: ArTuneCommon,
+  /** The trained values as adapters, for previews. */
+  asAdapters: (values: Record<string, Tensor>) => ArAdapters,
+): Promise<LoopResult> {
   const params: Record<string, Tensor> = {};
   for (const n of g.weights) {
     const t = init[n] ?? model.weights[n];
@@ -104,7 +115,8 @@ export async function tune(model: ArModel, g: ArGraph, init: Record<string, Tens
   for (const [n, t] of Object.entries(init)) params[n] = t;
   const trainer = await Trainer.create({ graph: g.graph, loss: 'loss', trainable: Object.keys(init), params, optimizer: new Adam({ lr: o.lr }), backend: model.backend, session: model.sessionOptions });
   try {
-    return await optimize({ trainer, steps: o.steps, batch, patience: o.patience, onStep: o.onStep, signal: o.signal });
+    const onPreview = o.onPreview && ((k: number, v: Record<string, Tensor>) => o.onPreview!(k, asAdapters(v)));
+    return await optimize({ trainer, steps: o.steps, batch, patience: o.patience, onStep: o.onStep, previewEvery: o.previewEvery, onPreview, signal: o.signal });
   } finally {
     await trainer.release();
   }

@@ -14,6 +14,7 @@ import type arSamplerSpec from '../ar-sampler.ts';
 import type decoderSpec from '../decoder.ts';
 import type encoderInversionSpec from '../encoder-inversion.ts';
 import { heatOverlay } from '../image/heatmap.ts';
+import { tensorToRgba } from '../image/ops.ts';
 import type latentOptimizerSpec from '../latent-optimizer.ts';
 import type likelihoodSpec from '../likelihood.ts';
 import type loraTrainerSpec from '../lora-trainer.ts';
@@ -47,6 +48,17 @@ function tunesBase(ref: ModelRef, what: string): void {
   if (ref.loras.length) throw new Error(`${isAr(ref.pack)}: ${what} tunes the pack’s own transformer; remove the LoRA and prefix files from its Model Loader (stack them again on the result)`);
 }
 
+/** A sample of the state learned so far, under the first training prompt with the node's seed (the same draw each time, so the previews differ only by what was learned). */
+function previewSample(ar: LoadedAr, prompt: string, seed: number, show: (img: ReturnType<typeof tensorToRgba>) => void, signal: AbortSignal) {
+  return async (_step: number, adapters: ArAdapters) => {
+    const { tokens } = await ar.model.sample({ prompts: [prompt], seed, guidance: PREVIEW_GUIDANCE, adapters, signal });
+    show(tensorToRgba(await ar.model.decode(tokens)));
+  };
+}
+
+/** The AR Sampler's default guidance: previews look like what the trained state will give there. */
+const PREVIEW_GUIDANCE = 3;
+
 /** Concept grids: the images tokenized, one grid per image. */
 async function conceptGrids(ar: LoadedAr, images: ImageBatch): Promise<Tensor> {
   return ar.model.encode(imagesOf(images, ar));
@@ -70,8 +82,9 @@ async function latentOptimizer({ inputs, params, platform, signal, progress, pre
   const init = inputs.initEmbedding?.tensor;
   if (init) checkWord(init, ar.model, 'the initial embedding');
   const tokens = await conceptGrids(ar, inputs.images);
-  const { settings } = liveLoop(params, { signal, progress, preview });
-  const r = await trainArEmbedding(ar.model, tokens, { ...settings, batch: params.batch, templates: params.templates, token: params.token, init });
+  const { live, settings } = liveLoop(params, { signal, progress, preview });
+  const onPreview = previewSample(ar, params.templates[0], params.seed, (img) => live.sample(img), signal);
+  const r = await trainArEmbedding(ar.model, tokens, { ...settings, batch: params.batch, templates: params.templates, token: params.token, init, onPreview });
   const vector = r.embedding;
   return {
     latent: { kind: 'latent', space: 'text-embedding', tensor: vector },
@@ -89,8 +102,9 @@ async function loraTrainer({ inputs, params, platform, signal, progress, preview
   const ar = await loadAr(pack, platform, signal);
   checkTemplates(params.templates, params.token, ar);
   const tokens = await conceptGrids(ar, inputs.images);
-  const { settings } = liveLoop(params, { signal, progress, preview });
-  const common = { ...settings, batch: params.batch, templates: params.templates, token: params.token };
+  const { live, settings } = liveLoop(params, { signal, progress, preview });
+  const onPreview = previewSample(ar, params.templates[0], params.seed, (img) => live.sample(img), signal);
+  const common = { ...settings, batch: params.batch, templates: params.templates, token: params.token, onPreview };
   let r: { tensors: Record<string, Tensor>; meta: Record<string, string>; losses: number[]; note?: string };
   if (params.adapter === 'prefix') {
     if (inputs.embedding) throw new Error(`${isAr(pack)}: the two-stage method (a wired embedding) tunes LoRA; prefix tuning learns the concept alone: set Adapter to lora, or unwire the embedding`);
