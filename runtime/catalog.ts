@@ -2,6 +2,7 @@
 // anything that cannot hold zod schemas or functions, such as a worker message or a JSON file).
 import { z } from 'zod';
 import { defaultParams, type AnyNodeSpec, type FrameworkTags, type NodeFlags } from './define-node.ts';
+import { hasDynamicPorts } from './node-ports.ts';
 import type { PortKind } from './ports.ts';
 import type { Registry } from './registry.ts';
 
@@ -24,9 +25,12 @@ export interface NodeInfo {
   params: unknown;
   defaults: Record<string, unknown>;
   flags: NodeFlags;
+  /** Ports differ from node to node (read them with `portsOf` on the node's params); `inputs`
+   * and `outputs` above are then the ports a new node starts with. */
+  dynamicPorts?: boolean;
 }
 
-const ports = (m: AnyNodeSpec['inputs']) =>
+export const portInfos = (m: AnyNodeSpec['inputs']): Record<string, PortInfo> =>
   Object.fromEntries(Object.entries(m).map(([k, p]) => [k, { kind: p.kind, list: p.isList, optional: p.isOptional }]));
 
 export function describeNode(def: AnyNodeSpec): NodeInfo {
@@ -37,10 +41,11 @@ export function describeNode(def: AnyNodeSpec): NodeInfo {
     category: def.category,
     description: def.description,
     framework: def.framework,
-    inputs: ports(def.inputs),
-    outputs: ports(def.outputs),
+    inputs: portInfos(def.inputs),
+    outputs: portInfos(def.outputs),
     defaults: defaultParams(def),
     flags: def.flags,
+    dynamicPorts: hasDynamicPorts(def),
   } as NodeInfo;
   // The JSON Schema is made when first read (a parameter form, a JSON copy), not for every node
   // type when the editor starts. Enumerable, so the info still copies and serializes whole.

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { GraphDoc } from './document/schema.ts';
 import type { Platform, RgbaImage } from './platform.ts';
+import { portsOf } from './node-ports.ts';
 import type { PortKind, PortSpec } from './ports.ts';
 import type { NodeOutputs, PortValues } from './values.ts';
 
@@ -71,6 +72,19 @@ export interface NodeSpecDeclaration<I extends PortMap, O extends PortMap, S ext
   outputs: O;
   params: S;
   flags?: Partial<NodeFlags>;
+  /**
+   * Ports that depend on the params (a model file's own inputs and outputs, recorded in the
+   * params): undefined keeps the declared `inputs`/`outputs`, which also serve the palette.
+   * Pure and cheap: it runs wherever ports are read (validation, keys, the canvas).
+   */
+  dynamicPorts?: (params: z.output<S>) => DynamicPorts | undefined;
+}
+
+/** What a `dynamicPorts` hook returns: the node's ports, and where they came from (for errors). */
+export interface DynamicPorts {
+  inputs: PortMap;
+  outputs: PortMap;
+  from: string;
 }
 
 export type RunFunction<I extends PortMap, O extends PortMap, S extends z.ZodObject> = (ctx: RunContext<I, z.output<S>>) => Promise<OutputValues<O>>;
@@ -102,6 +116,8 @@ export interface AnyNodeSpec {
   outputs: PortMap;
   params: z.ZodObject;
   flags: NodeFlags;
+  // Method syntax: a declaration's hook takes its own params type.
+  dynamicPorts?(params: Record<string, unknown>): DynamicPorts | undefined;
 }
 
 /** A declaration with its run code. */
@@ -142,4 +158,8 @@ export function defaultParams(def: AnyNodeSpec): Record<string, unknown> {
   return out;
 }
 
-export const outputKind = (def: AnyNodeSpec, name: string): PortKind | undefined => def.outputs[name]?.kind;
+/** The kind of a node's output, read through its ports for these params. */
+export const outputKind = (def: AnyNodeSpec, name: string, params?: Readonly<Record<string, unknown>>): PortKind | undefined => {
+  const outputs = portsOf(def, params).outputs;
+  return Object.hasOwn(outputs, name) ? outputs[name].kind : undefined;
+};

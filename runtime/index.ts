@@ -34,6 +34,7 @@ export {
   outputKind,
   type AnyNodeDef,
   type AnyNodeSpec,
+  type DynamicPorts,
   type FrameworkTags,
   type InputValues,
   type NodeDeclaration,
@@ -45,6 +46,7 @@ export {
   type RunContext,
   type RunFunction,
 } from './define-node.ts';
+export { hasDynamicPorts, portsOf, type NodePorts } from './node-ports.ts';
 export { createRegistry, implementRegistry, type Registry } from './registry.ts';
 export {
   CURRENT_VERSION,
@@ -75,7 +77,7 @@ export { createRuntime, type RunHandle, type RunOptions, type RunResult, type Ru
 export { MemoryCache } from './cache/memory.ts';
 export { decodeValue, encodeValue } from './cache/encode.ts';
 export { memoryStore, type PersistentStore } from './cache/store.ts';
-export { catalog, describeNode, type NodeInfo, type PortInfo } from './catalog.ts';
+export { catalog, describeNode, portInfos, type NodeInfo, type PortInfo } from './catalog.ts';
 export { workerPool, type PoolOptions, type PoolStats, type WorkerFactory, type WorkerHandle, type WorkerPool } from './pool.ts';
 export { createExecutorApi, type ExecutorApi, type WorkerEvent, type WorkerReply } from './worker-api.ts';
 export { Lender, type Lease } from './lender.ts';

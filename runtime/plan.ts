@@ -3,6 +3,7 @@
 import type { AnyNodeSpec } from './define-node.ts';
 import type { GraphDoc } from './document/schema.ts';
 import type { GraphIndex } from './graph.ts';
+import { portsOf } from './node-ports.ts';
 import type { Registry } from './registry.ts';
 
 export interface RunPlan {
@@ -39,5 +40,5 @@ const PERSISTED_KINDS = new Set(['latent', 'embedding', 'lora']);
 
 /** Outputs worth keeping across reloads: flagged expensive, or of a kind that is costly by
  * nature (optimized latents, embeddings, LoRA weights). */
-export const shouldPersist = (def: AnyNodeSpec) =>
-  def.flags.expensive || Object.values(def.outputs).some((p) => PERSISTED_KINDS.has(p.kind));
+export const shouldPersist = (def: AnyNodeSpec, params?: Readonly<Record<string, unknown>>) =>
+  def.flags.expensive || Object.values(portsOf(def, params).outputs).some((p) => PERSISTED_KINDS.has(p.kind));

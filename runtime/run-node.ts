@@ -4,6 +4,7 @@ import type { Job, JobHooks } from './executor.ts';
 import { JobError } from './executor.ts';
 import type { Platform } from './platform.ts';
 import type { AnyNodeDef } from './define-node.ts';
+import { portsOf } from './node-ports.ts';
 import type { Registry } from './registry.ts';
 import type { NodeOutputs } from './values.ts';
 
@@ -32,7 +33,7 @@ export async function runJob(registry: Registry<AnyNodeDef>, platform: Platform,
       }),
       aborted,
     ]);
-    for (const name of Object.keys(def.outputs))
+    for (const name of Object.keys(portsOf(def, params).outputs))
       if (!outputs[name]) throw new JobError(`${def.title} returned no "${name}" output`, 'threw');
     return outputs;
   } catch (e) {

@@ -10,6 +10,7 @@ import type { GraphDoc } from './document/schema.ts';
 import type { RunEvent, RunEventListener, RunStats } from './events.ts';
 import { JobError, type Executor, type JobInputs } from './executor.ts';
 import { ancestorsOf, indexGraph } from './graph.ts';
+import { portsOf } from './node-ports.ts';
 import { defaultOutputs, planRun, shouldPersist } from './plan.ts';
 import type { Registry } from './registry.ts';
 import { validateGraph } from './validate.ts';
@@ -75,7 +76,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const { registry, executor, persistent } = options;
   const memory = options.memory ?? new MemoryCache();
   const lender = new Lender();
-  const persists = (def: Parameters<typeof shouldPersist>[0]) => options.persistAll === true || shouldPersist(def);
+  const persists = (def: Parameters<typeof shouldPersist>[0], params: Parameters<typeof shouldPersist>[1]) => options.persistAll === true || shouldPersist(def, params);
 
   function run(doc: GraphDoc, runOptions: RunOptions = {}): RunHandle {
     const runId = `run-${++runCounter}`;
@@ -136,7 +137,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     if (persistent)
       for (const id of ancestorsOf(index, requested)) {
         const key = keys.get(id);
-        if (key && !memory.has(key) && persists(defOf(id)) && (await persistent.has(key))) persisted.add(id);
+        if (key && !memory.has(key) && persists(defOf(id), byId.get(id)!.params) && (await persistent.has(key))) persisted.add(id);
       }
     // Plan, then fetch what the plan takes from the cache. A persisted value that vanished in
     // between (deleted, unreadable) is planned again as a node to run.
@@ -181,9 +182,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     };
 
     const inputsOf = (id: string): JobInputs => {
-      const def = defOf(id);
       const inputs: JobInputs = {};
-      for (const [name, spec] of Object.entries(def.inputs)) {
+      for (const [name, spec] of Object.entries(portsOf(defOf(id), byId.get(id)!.params).inputs)) {
         const values = (index.incoming.get(id)!.get(name) ?? []).map((w) => results.get(w.source)![w.sourceHandle]);
         inputs[name] = spec.isList ? values : values[0];
       }
@@ -245,7 +245,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         const key = keys.get(id);
         if (key) {
           memory.set(key, outputs, ms);
-          if (persistent && persists(def)) await persistent.set(key, encodeValue(outputs));
+          if (persistent && persists(def, node.params)) await persistent.set(key, encodeValue(outputs));
         }
         state.set(id, 'done');
         result.ran.push(id);

@@ -4,6 +4,7 @@ import type { ValidationError } from './document/errors.ts';
 import type { GraphDoc } from './document/schema.ts';
 import { loopsThrough } from './cycles.ts';
 import { indexGraph } from './graph.ts';
+import { portsOf, type NodePorts } from './node-ports.ts';
 import type { Registry } from './registry.ts';
 
 export function validateGraph(doc: GraphDoc, registry: Registry): ValidationError[] {
@@ -41,13 +42,15 @@ export function validateGraph(doc: GraphDoc, registry: Registry): ValidationErro
     const srcDef = registry.get(src.type);
     const dstDef = registry.get(dst.type);
     if (!srcDef || !dstDef) continue; // already reported as an unknown type
+    const srcPorts = portsOf(srcDef, src.params);
+    const dstPorts = portsOf(dstDef, dst.params);
     // Own properties only: a handle named "__proto__" or "toString" is no port.
-    const out = Object.hasOwn(srcDef.outputs, e.sourceHandle) ? srcDef.outputs[e.sourceHandle] : undefined;
-    const inp = Object.hasOwn(dstDef.inputs, e.targetHandle) ? dstDef.inputs[e.targetHandle] : undefined;
+    const out = Object.hasOwn(srcPorts.outputs, e.sourceHandle) ? srcPorts.outputs[e.sourceHandle] : undefined;
+    const inp = Object.hasOwn(dstPorts.inputs, e.targetHandle) ? dstPorts.inputs[e.targetHandle] : undefined;
     if (!out)
-      errors.push({ code: 'unknown-port', nodeId: src.id, edgeId: e.id, field: `outputs.${e.sourceHandle}`, message: `${srcDef.title} has no output "${e.sourceHandle}"` });
+      errors.push({ code: 'unknown-port', nodeId: src.id, edgeId: e.id, field: `outputs.${e.sourceHandle}`, message: noPort(srcDef.title, 'output', e.sourceHandle, srcPorts) });
     if (!inp)
-      errors.push({ code: 'unknown-port', nodeId: dst.id, edgeId: e.id, field: `inputs.${e.targetHandle}`, message: `${dstDef.title} has no input "${e.targetHandle}"` });
+      errors.push({ code: 'unknown-port', nodeId: dst.id, edgeId: e.id, field: `inputs.${e.targetHandle}`, message: noPort(dstDef.title, 'input', e.targetHandle, dstPorts) });
     if (!out || !inp) continue;
     if (out.kind !== inp.kind) {
       errors.push({
@@ -78,13 +81,21 @@ export function validateGraph(doc: GraphDoc, registry: Registry): ValidationErro
   for (const n of doc.nodes) {
     const def = registry.get(n.type);
     if (!def) continue;
-    for (const [name, spec] of Object.entries(def.inputs))
+    for (const [name, spec] of Object.entries(portsOf(def, n.params).inputs))
       if (!spec.isOptional && !wired.has(`${n.id}\u0000${name}`))
         errors.push({ code: 'missing-input', nodeId: n.id, field: `inputs.${name}`, message: `required input "${name}" (${spec.kind}) is not connected` });
   }
 
   errors.push(...cycleErrors(doc, goodEdges));
   return errors;
+}
+
+/** A missing port; for ports made from a file, the file and the ports it does have, since the
+ * usual cause is a file changed under a wire. */
+function noPort(title: string, side: 'input' | 'output', handle: string, ports: NodePorts): string {
+  if (!ports.from) return `${title} has no ${side} "${handle}"`;
+  const have = Object.keys(side === 'input' ? ports.inputs : ports.outputs);
+  return `${title} has no ${side} "${handle}": ${ports.from} has ${side}s ${have.map((h) => `"${h}"`).join(', ') || 'none'}`;
 }
 
 /** One error per node on a cycle, each showing a loop it is part of (long loops shortened). */

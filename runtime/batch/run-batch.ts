@@ -4,6 +4,7 @@
 import type { GraphDoc } from '../document/schema.ts';
 import { formatError } from '../document/errors.ts';
 import { indexGraph } from '../graph.ts';
+import { portsOf } from '../node-ports.ts';
 import { defaultOutputs } from '../plan.ts';
 import type { Registry } from '../registry.ts';
 import type { RunHandle, RunResult, Runtime } from '../scheduler.ts';
@@ -46,7 +47,7 @@ export function batchOutputs(doc: GraphDoc, registry: Registry): string[] {
   const wanted = new Set(defaultOutputs(doc, index, registry));
   for (const n of doc.nodes) {
     const def = registry.get(n.type);
-    if (def && Object.values(def.outputs).some((p) => p.kind === 'metrics' || p.kind === 'scalar')) wanted.add(n.id);
+    if (def && Object.values(portsOf(def, n.params).outputs).some((p) => p.kind === 'metrics' || p.kind === 'scalar')) wanted.add(n.id);
   }
   return doc.nodes.map((n) => n.id).filter((id) => wanted.has(id));
 }
