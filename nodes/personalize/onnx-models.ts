@@ -5,6 +5,7 @@ import { externalFromFiles, modelExternalFiles } from '../../ml/index.ts';
 import { OnnxFamily } from '../../models/onnx/family.ts';
 import { ImportedModel } from '../../models/onnx/imported-model.ts';
 import type { ModelRef, Platform } from '../../runtime/index.ts';
+import type { OnnxPortList } from './onnx-ports.ts';
 
 const models = new Map<string, Promise<ImportedModel>>();
 
@@ -45,4 +46,15 @@ export async function optimizableFor(ref: ModelRef, platform: Platform, signal: 
   if (!o) return null;
   const model = await importedModel(o.source, o.batch, platform, signal);
   return new OnnxFamily(model, { input: o.input, output: o.output, range: o.range, weights: o.weights, inputValue: o.value, source: o.source });
+}
+
+/** A model's inputs and outputs as an ONNX Model node records them (its ports). */
+export function onnxPortList(model: ImportedModel): OnnxPortList {
+  const info = (p: { name: string; dtype: string; shape: readonly number[] }) => ({ name: p.name, dtype: p.dtype, shape: [...p.shape] });
+  return { inputs: model.inputs.map(info), outputs: model.outputs.map(info) };
+}
+
+/** The ports of the file at `source`, read with the same loader (and cache) a run uses. */
+export async function readOnnxPorts(source: string, batch: number, platform: Platform, signal: AbortSignal): Promise<OnnxPortList> {
+  return onnxPortList(await importedModel(source, batch, platform, signal));
 }
