@@ -25,7 +25,7 @@ export default declareNode({
     /** The model output they match against images ('' = the first). */
     output: z.string().max(256).default('').meta({ title: 'Matched output', description: 'The model output matched against images by the Latent Optimizer and LoRA Trainer; empty means the first.' }),
     /** The file's inputs and outputs, recorded when it is chosen: the node's ports. Absent in graphs saved before. */
-    ports: OnnxPortListSchema.optional().meta({ title: 'Model ports', description: 'The model file\'s inputs and outputs (names, types, shapes), read when the file is chosen.' }),
+    ports: OnnxPortListSchema.optional().meta({ title: 'Model ports', description: 'The model file\'s inputs and outputs (names, types, shapes), read when the file is chosen.', readOnly: true }),
     /** Value range of image tensors the model takes and makes (a tanh generator makes −1..1). */
     range: z.enum(['0..1', '-1..1']).default('-1..1').meta({ title: 'Image range', description: 'Value range of image tensors the model takes and makes (a tanh generator makes -1..1).' }),
     /** Initializers LoRA adapts, by name; empty = every MatMul/Gemm/Conv weight. */

@@ -114,7 +114,7 @@ export function Canvas() {
       }
       if (state.toNode) return;
       const node = wb.doc.getState().doc.nodes.find((n) => n.id === from.nodeId);
-      const info = node && wb.catalog.get(node.type);
+      const info = node && wb.catalog.infoFor(node);
       const kind = info && (from.type === 'source' ? info.outputs : info.inputs)[from.id ?? '']?.kind;
       if (!kind) return;
       const point = 'changedTouches' in event ? event.changedTouches[0] : event;

@@ -9,7 +9,7 @@ export function ConnectionLine({ fromX, fromY, toX, toY, fromPosition, toPositio
   const wb = useWorkbench();
   const doc = wb.doc.getState().doc;
   const from = doc.nodes.find((n) => n.id === fromHandle.nodeId);
-  const fromInfo = from && wb.catalog.get(from.type);
+  const fromInfo = from && wb.catalog.infoFor(from);
   const kind = fromInfo && (fromHandle.type === 'source' ? fromInfo.outputs : fromInfo.inputs)[fromHandle.id ?? '']?.kind;
   let reason: string | undefined;
   if (toHandle && toHandle.type !== fromHandle.type) {

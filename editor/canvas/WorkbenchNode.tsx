@@ -27,7 +27,7 @@ const sameNode = (a: NodeProps<WorkbenchFlowNode>, b: NodeProps<WorkbenchFlowNod
 export const WorkbenchNode = memo(function WorkbenchNode({ id, data, selected }: NodeProps<WorkbenchFlowNode>) {
   const wb = useWorkbench();
   const node = data.node;
-  const info = wb.catalog.get(node.type);
+  const info = wb.catalog.infoFor(node);
   const exec = useExec((s) => s.nodes[id]);
   const results = useExec((s) => s.results[id]);
   const resultKey = useExec((s) => s.resultKeys[id]);

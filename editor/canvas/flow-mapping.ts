@@ -70,7 +70,7 @@ export function createFlowMapper(catalog: NodeCatalog) {
   const toNode = (n: GraphNode, selected: boolean, size: Size | undefined): WorkbenchFlowNode => {
     const hit = nodeCache.get(n);
     if (hit && hit.selected === selected && hit.size === size) return hit.out;
-    const info = catalog.get(n.type);
+    const info = catalog.infoFor(n);
     const rows = info ? Math.max(Object.keys(info.inputs).length, Object.keys(info.outputs).length) : 1;
     const base = { id: n.id, type: 'workbench' as const, position: n.position, data: { node: n }, selected };
     const out: WorkbenchFlowNode = size

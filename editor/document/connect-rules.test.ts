@@ -42,3 +42,23 @@ describe('portsAccepting', () => {
     expect(portsAccepting(testCatalog, 'prompt', 'output').get('text-prompt')).toBe('prompt');
   });
 });
+
+describe('wires to an ONNX Model node with its file\'s ports', () => {
+  const ports = {
+    inputs: [{ name: 'z', dtype: 'float32', shape: [1, 8] }, { name: 'photo', dtype: 'float32', shape: [1, 3, 16, 16] }],
+    outputs: [{ name: 'picture', dtype: 'float32', shape: [1, 3, 16, 16] }, { name: 'logits', dtype: 'float32', shape: [1, 10] }],
+  };
+  const m = doc([['noise', 'seed-noise'], ['onnx', 'onnx-model', { source: 'm.onnx', ports }], ['preview', 'preview']]);
+  const wire = (source: string, sourceHandle: string, target: string, targetHandle: string) => checkConnection(m, testCatalog, { source, sourceHandle, target, targetHandle });
+
+  it('takes wires by the model\'s own port names and kinds, not the fixed ports of old graphs', () => {
+    expect(wire('noise', 'latent', 'onnx', 'z')).toEqual({ ok: true, replaces: [] });
+    expect(wire('noise', 'image', 'onnx', 'photo')).toEqual({ ok: true, replaces: [] });
+    expect(wire('onnx', 'picture', 'preview', 'images')).toEqual({ ok: true, replaces: [] });
+    expect(wire('noise', 'image', 'onnx', 'z')).toEqual({ ok: false, reason: 'ONNX Model · z takes latent, but Seed / Noise · image gives image' });
+    expect(wire('onnx', 'logits', 'preview', 'images')).toMatchObject({ ok: false, reason: expect.stringMatching(/logits gives latent/) });
+    expect(wire('noise', 'latent', 'onnx', 'input')).toEqual({ ok: false, reason: 'ONNX Model has no input "input"' });
+    // A node with no recorded ports keeps them.
+    expect(checkConnection(doc([['noise', 'seed-noise'], ['onnx', 'onnx-model', { source: 'm.onnx' }]]), testCatalog, { source: 'noise', sourceHandle: 'latent', target: 'onnx', targetHandle: 'input' })).toEqual({ ok: true, replaces: [] });
+  });
+});

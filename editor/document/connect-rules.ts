@@ -18,11 +18,11 @@ export function checkConnection(doc: GraphDoc, catalog: NodeCatalog, w: Wiring):
   const dst = doc.nodes.find((n) => n.id === w.target);
   if (!src || !dst) return { ok: false, reason: 'one end of this wire is not in the graph' };
   if (src.id === dst.id) return { ok: false, reason: 'a node cannot feed itself' };
-  const srcInfo = catalog.get(src.type);
-  const dstInfo = catalog.get(dst.type);
+  const srcInfo = catalog.infoFor(src);
+  const dstInfo = catalog.infoFor(dst);
   if (!srcInfo || !dstInfo) return { ok: false, reason: `unknown node type ${!srcInfo ? src.type : dst.type}` };
-  const out = srcInfo.outputs[w.sourceHandle];
-  const inp = dstInfo.inputs[w.targetHandle];
+  const out = Object.hasOwn(srcInfo.outputs, w.sourceHandle) ? srcInfo.outputs[w.sourceHandle] : undefined;
+  const inp = Object.hasOwn(dstInfo.inputs, w.targetHandle) ? dstInfo.inputs[w.targetHandle] : undefined;
   if (!out) return { ok: false, reason: `${srcInfo.title} has no output "${w.sourceHandle}"` };
   if (!inp) return { ok: false, reason: `${dstInfo.title} has no input "${w.targetHandle}"` };
   if (!portsConnect(out.kind, inp.kind))

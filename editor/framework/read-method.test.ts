@@ -12,7 +12,7 @@ const later = (type: string, framework: NodeInfo['framework'], defaults: Record<
 });
 const withLater = (extra: NodeInfo[]): NodeCatalog => {
   const all = [...testCatalog.list, ...extra];
-  return { get: (t) => all.find((n) => n.type === t), list: all, categories: [] };
+  return { get: (t) => all.find((n) => n.type === t), infoFor: (n) => all.find((i) => i.type === n.type), list: all, categories: [] };
 };
 const example = (id: string): GraphDoc => {
   const r = parseGraphJson(JSON.parse(readFileSync(new URL(`../../graphs/${id}.json`, import.meta.url), 'utf8')));

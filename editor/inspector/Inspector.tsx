@@ -27,6 +27,8 @@ function NodeInspector({ id }: { id: string }) {
   const doc = useDoc((s) => s.doc);
   const node = doc.nodes.find((n) => n.id === id);
   const info = node && wb.catalog.get(node.type);
+  // Ports as this node has them (an ONNX Model's come from its file).
+  const ports = node && wb.catalog.infoFor(node);
   const form = useMemo(() => (info ? fieldsOf(info.params) : { fields: [] }), [info]);
   const results = useExec((s) => s.results[id]);
   const resultKey = useExec((s) => s.resultKeys[id]);
@@ -87,13 +89,13 @@ function NodeInspector({ id }: { id: string }) {
       </div>
       <h3>Ports</h3>
       <ul className="port-list">
-        {Object.entries(info.inputs).map(([name, p]) => (
+        {Object.entries((ports ?? info).inputs).map(([name, p]) => (
           <li key={`in-${name}`}>
             in <b>{name}</b> <span style={{ color: PORT_STYLE[p.kind].colour }}>{p.kind}{p.list ? '[]' : ''}</span>
             {p.optional ? ' optional' : ''}
           </li>
         ))}
-        {Object.entries(info.outputs).map(([name, p]) => (
+        {Object.entries((ports ?? info).outputs).map(([name, p]) => (
           <li key={`out-${name}`}>
             out <b>{name}</b> <span style={{ color: PORT_STYLE[p.kind].colour }}>{p.kind}</span>
           </li>

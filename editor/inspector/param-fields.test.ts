@@ -63,3 +63,10 @@ describe('parameter forms from zod params', () => {
     expect(labelOf('lora_rank')).toBe('Lora rank');
   });
 });
+
+describe('fields the app writes', () => {
+  it('has no field for a read-only param (an ONNX Model\'s recorded ports)', () => {
+    expect(Object.keys(form('onnx-model'))).not.toContain('ports');
+    expect(Object.keys(form('onnx-model'))).toContain('source');
+  });
+});

@@ -37,6 +37,8 @@ type Schema = {
   description?: string;
   appliesWhen?: AppliesWhen;
   accept?: string;
+  /** Written by the app, not by hand (a model file's recorded ports): no field in the form. */
+  readOnly?: boolean;
   tokenMask?: { input: string };
   properties?: Record<string, Schema>;
   required?: string[];
@@ -84,7 +86,9 @@ export function fieldsOf(schema: unknown): FieldSet {
   const s = (schema ?? {}) as Schema;
   const required = new Set(s.required ?? []);
   return {
-    fields: Object.entries(s.properties ?? {}).map(([name, p]) => ({
+    fields: Object.entries(s.properties ?? {})
+      .filter(([, p]) => !p.readOnly)
+      .map(([name, p]) => ({
       ...fieldFor(name, p),
       required: required.has(name),
       label: p.title ?? labelOf(name),
