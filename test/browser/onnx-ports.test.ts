@@ -1,0 +1,78 @@
+// An ONNX Model node in Chromium shows its model's own ports once the file's inputs and outputs are
+// recorded in it: one handle per model input and output (images for [N, 1 or 3, H, W], tensors
+// otherwise) beside the fixed `lora` in and `model` out, the same list in the Inspector, and a
+// wire from an image output that runs. Screenshots go to test-artifacts/onnx-ports/.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumMissing, chromiumMissingMessage } from './chromium.ts';
+import { dropFiles, handle, node, nodes, openApp, runFinished, statuses, type OpenApp } from './editor-page.ts';
+import { ROOT } from './server.ts';
+
+const skip = chromiumMissing && !process.env.CI;
+if (skip) console.warn(`skipping browser tests: ${chromiumMissingMessage}`);
+
+const ARTIFACTS = join(ROOT, 'test-artifacts', 'onnx-ports');
+
+const edge = (source: string, sourceHandle: string, target: string, targetHandle: string) => ({ id: `${source}.${sourceHandle}->${target}.${targetHandle}`, source, sourceHandle, target, targetHandle });
+// The shipped generator, its ports as choosing the file records them.
+const PORTS = {
+  inputs: [{ name: 'z', dtype: 'float32', shape: [1, 32] }],
+  outputs: [{ name: 'image', dtype: 'float32', shape: [1, 3, 16, 16] }],
+};
+const GRAPH = {
+  version: 2,
+  title: 'ONNX ports',
+  nodes: [
+    { id: 'gen', type: 'onnx-model', params: { source: 'models/onnx-generator/generator.onnx', range: '-1..1', seed: 3, ports: PORTS }, position: { x: 40, y: 40 } },
+    { id: 'old', type: 'onnx-model', params: { source: 'models/onnx-generator/generator.onnx', range: '-1..1' }, position: { x: 40, y: 360 } },
+    { id: 'preview', type: 'preview', params: { columns: 2, cell: 64 }, position: { x: 420, y: 40 } },
+  ],
+  edges: [edge('gen', 'image', 'preview', 'images'), edge('old', 'images', 'preview', 'images')],
+};
+
+const handleIds = (page: Page, id: string, side: 'source' | 'target') =>
+  page.locator(`.react-flow__handle[data-nodeid="${id}"].${side}`).evaluateAll((els) => els.map((e) => e.getAttribute('data-handleid')));
+
+describe.skipIf(skip).sequential('ONNX Model ports in Chromium', () => {
+  let app: OpenApp;
+  let page: Page;
+
+  beforeAll(async () => {
+    app = await openApp({ width: 1400, height: 900 });
+    page = app.page;
+    await page.goto(app.url, { timeout: 100_000 });
+    await nodes(page).first().waitFor({ timeout: 60_000 });
+  }, 180_000);
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('shows the model\'s ports on a node whose file\'s ports are recorded, and the fixed ones on an old node', async () => {
+    const pane = (await page.locator('.react-flow__pane').boundingBox())!;
+    await dropFiles(page, [{ name: 'graph.json', mime: 'application/json', bytes: new TextEncoder().encode(JSON.stringify(GRAPH)) }], { x: pane.x + pane.width / 2, y: pane.y + pane.height / 2 });
+    await expect.poll(() => page.getByTestId('canvas').getAttribute('data-node-count')).toBe('3');
+    await handle(page, 'gen', 'z', 'target').waitFor();
+    expect(await handleIds(page, 'gen', 'target')).toEqual(['z', 'lora']);
+    expect(await handleIds(page, 'gen', 'source')).toEqual(['model', 'image']);
+    expect(await handleIds(page, 'old', 'target')).toEqual(['input', 'images', 'lora']);
+    expect(await handleIds(page, 'old', 'source')).toEqual(['model', 'images', 'tensor']);
+    // The Inspector lists the same ports, kinds by shape: z a tensor (latent), image an image.
+    await node(page, 'gen').locator('header').click();
+    const listed = await page.locator('.port-list li').allInnerTexts();
+    expect(listed.map((t) => t.replace(/\s+/g, ' ').trim())).toEqual(['in z latent optional', 'in lora lora optional', 'out model model', 'out image image']);
+    await expect(page.getByTestId('field-ports').count()).resolves.toBe(0);
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, '01-ports.png') });
+  });
+
+  it('runs in the workers through the recorded ports and the old ones alike', async () => {
+    await page.getByTestId('run').click();
+    await runFinished(page, 120_000);
+    expect(await statuses(page, ['gen', 'old', 'preview'])).toEqual({ gen: 'done', old: 'done', preview: 'done' });
+    await page.screenshot({ path: join(ARTIFACTS, '02-ran.png') });
+    expect(app.log.filter((l) => !l.startsWith('vite:'))).toEqual([]);
+  });
+});
