@@ -2,6 +2,7 @@
 // keys and the scheduler through `portsOf`; and the ONNX Model node's ports from a recorded file.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { legacyHandleMoves } from '../nodes/personalize/onnx-ports.ts';
 import { registry as nodes } from '../nodes/registry.ts';
 import { cacheKeys } from './cache-keys.ts';
 import { describeNode } from './catalog.ts';
@@ -120,5 +121,14 @@ describe('ONNX Model ports', () => {
       'ONNX Model has no input "latent_in": model file "models/other.onnx" has inputs "z", "photo", "lora_", "lora"',
       'ONNX Model has no output "image": model file "models/other.onnx" has outputs "model", "picture", "score", "mask"',
     ]);
+  });
+
+  it('moves the wires of an old node onto the chosen input and output once its ports are recorded', () => {
+    const doc = graph(
+      [['noise', 'seed-noise'], ['m', 'onnx-model', { source: 'g.onnx' }], ['p', 'preview']],
+      [['noise', 'latent', 'm', 'input'], ['m', 'images', 'p', 'images'], ['m', 'model', 'p', 'images']],
+    );
+    const moves = legacyHandleMoves('m', recorded, { input: 'photo', output: '' }, doc.edges);
+    expect([...moves]).toEqual([['e0', { targetHandle: 'photo' }], ['e1', { sourceHandle: 'picture' }]]);
   });
 });
