@@ -77,7 +77,7 @@ describe.skipIf(skip).sequential('the editor as a new user meets it', () => {
     const cards = dialog.locator('.card');
     const count = await cards.count();
     expect(count).toBeGreaterThanOrEqual(9);
-    await expect.poll(() => dialog.getByTestId('example-thumbnail').evaluateAll((imgs) => imgs.filter((i) => (i as HTMLImageElement).naturalWidth > 0).length)).toBe(count);
+    await expect.poll(() => dialog.getByTestId('example-thumbnail').evaluateAll((imgs) => imgs.filter((i) => (i as HTMLImageElement).naturalWidth > 0).length), { timeout: 20_000 }).toBe(count);
     // No title or description spills out of its card onto a neighbour.
     const spills = await cards.evaluateAll((els) =>
       els.flatMap((card) => {
