@@ -151,6 +151,8 @@ describe.skipIf(skip).sequential('editor in Chromium', () => {
     // Stop: a new seed makes the long node run again; stopping it leaves it stopped, not failed.
     await node(page, 'seed-noise-1').locator('header').click();
     await page.getByTestId('field-seed').locator('input.number').fill('99');
+    // Three times the work, so that the stop lands while it runs on a fast or idle machine too.
+    await page.getByTestId('field-batch').locator('input.number').fill('6');
     await page.keyboard.press('Control+Enter');
     await node(page, 'seed-noise-1').getByTestId('progress').waitFor({ timeout: 30_000 });
     await page.getByTestId('stop').click();
