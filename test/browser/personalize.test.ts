@@ -34,7 +34,9 @@ function reduced(doc: Doc): Doc {
 }
 
 // The GAN examples chosen cover every GAN node (sampling, rendering, optimization, pivotal tuning,
-// the encoder and every kind of edit); the others run headless in test/example-graphs.test.ts.
+// the encoder and every kind of edit), the AR ones every AR node (tokenizer, decoder, likelihood,
+// AR Sampler with masked regeneration, Textual Inversion, LoRA with a wired word, prefix tuning);
+// the others run headless in test/example-graphs.test.ts.
 const GRAPHS = [
   'textual-inversion',
   'dreambooth-lora',
@@ -46,6 +48,9 @@ const GRAPHS = [
   'gan-sampling',
   'gan-pivotal-tuning-edit',
   'gan-latent-editing',
+  'ar-tokenizer-masked-regeneration',
+  'ar-two-stage',
+  'ar-prefix-tuning',
 ];
 
 describe.skipIf(skip)('personalization graphs in Chromium', () => {
