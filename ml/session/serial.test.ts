@@ -54,3 +54,24 @@ describe('a serial backend', () => {
     await expect(together(false)).rejects.toThrow(/Session already started/);
   });
 });
+
+describe('feeds a graph does not take', () => {
+  // Models hand every graph their whole weight set; onnxruntime-web refuses a feed its graph does
+  // not take while onnxruntime-node ignores it, so the adapter drops them for both.
+  it('are dropped alike on onnxruntime-node and onnxruntime-web', async () => {
+    const { GraphBuilder } = await import('../builder.ts');
+    const { toOnnxBytes } = await import('../onnx/serialize.ts');
+    const { nodeBackend } = await import('./node.ts');
+    const { configureWasm, webBackend } = await import('./web.ts');
+    configureWasm({ threads: 1 });
+    const b = new GraphBuilder('double');
+    b.output(b.op1('Add', [b.input('x', 'float32', [2]), b.input('x2', 'float32', [2])]), 'y');
+    const bytes = toOnnxBytes(b.build());
+    const feeds = { x: f32([2], [1, 2]), x2: f32([2], [3, 4]), unused: f32([1], [9]) };
+    for (const backend of [nodeBackend, webBackend]) {
+      const s = await backend.create(bytes);
+      expect(Array.from((await s.run(feeds)).y.data as Float32Array), backend.name).toEqual([4, 6]);
+      await s.release();
+    }
+  });
+});

@@ -86,12 +86,17 @@ export function ortBackend(name: string, ort: OrtLike, defaults: SessionOptions 
       if (o.optimization) options.graphOptimizationLevel = o.optimization;
       if (o.profile) Object.assign(options, { enableProfiling: true, profileFilePrefix: o.profile });
       const s = await inTurn(() => ort.InferenceSession.create(model, options));
+      const takes = new Set(s.inputNames);
       return {
         inputNames: s.inputNames,
         outputNames: s.outputNames,
         async run(feeds, fetch) {
           const f: Record<string, OrtTensorLike> = {};
           for (const [k, t] of Object.entries(feeds)) {
+            // Models hand each of their graphs their whole weight set, of which a graph may take a
+            // part. onnxruntime-node ignores a feed the graph does not take, onnxruntime-web refuses
+            // it ("invalid input"): dropped here, so both backends run the same calls alike.
+            if (!takes.has(k)) continue;
             const data = t.dtype === 'bool' && !(t.data instanceof Uint8Array) ? Uint8Array.from(t.data as Int32Array) : t.data;
             f[k] = new ort.Tensor(ORT_TYPE[t.dtype], data, t.shape);
           }
