@@ -30,7 +30,10 @@ export function createPortReader(deps: { runtime: Runtime; doc: DocStore; exec: 
     if (error !== undefined) nodes[nodeId] = { status: 'error', error };
     else if (nodes[nodeId]?.status === 'error') delete nodes[nodeId];
     else return;
-    deps.exec.setState({ ...s, nodes });
+    // The error is about the node as it is now, not about a past run's content (which would show it as stale).
+    const runKeys = { ...s.runKeys };
+    delete runKeys[nodeId];
+    deps.exec.setState({ ...s, nodes, runKeys });
   };
 
   async function read(nodeId: string) {
