@@ -8,6 +8,7 @@ import { buildCatalog, type NodeCatalog } from './catalog/node-catalog.ts';
 import { createDocStore, type DocState, type DocStore } from './document/doc-store.ts';
 import type { ExecState } from './exec/exec-state.ts';
 import { createExecStore, type ExecStore } from './exec/exec-store.ts';
+import { createPortReader, type PortReader } from './exec/port-reader.ts';
 import { createRunController, type RunController } from './exec/run-controller.ts';
 import type { DocStorage } from './files/autosave.ts';
 import type { ResultStore } from './files/result-store.ts';
@@ -22,6 +23,8 @@ export interface Workbench {
   exec: ExecStore;
   ui: UiStore;
   runs: RunController;
+  /** Reads an ONNX Model node's file and records its ports. */
+  ports: PortReader;
   storage: DocStorage;
   /** Node sizes as the canvas measured them (for framing a group around nodes). */
   measured: Map<string, { width: number; height: number }>;
@@ -43,7 +46,8 @@ export function createWorkbench(deps: { registry: Registry; runtime: Runtime; st
     notify: say,
     keep: deps.results && ((key, previews) => void deps.results!.save(key, previews)),
   });
-  const wb = { registry: deps.registry, catalog, search: createNodeSearch(catalog), doc, exec, ui, runs, storage: deps.storage, measured: new Map(), notify: say } as Workbench;
+  const ports = createPortReader({ runtime: deps.runtime, doc, exec });
+  const wb = { registry: deps.registry, catalog, search: createNodeSearch(catalog), doc, exec, ui, runs, ports, storage: deps.storage, measured: new Map(), notify: say } as Workbench;
   wb.actions = createActions(wb);
   return wb;
 }

@@ -7,7 +7,7 @@ import { OnnxFamily } from '../models/onnx/family.ts';
 import type { ImportedModel } from '../models/onnx/imported-model.ts';
 import { loraSpecFrom } from '../models/onnx/lora.ts';
 import { implementNode, type ModelRef, type NodeOutputs, type PortValue, type RunContext } from '../runtime/index.ts';
-import { importedModel } from './personalize/onnx-models.ts';
+import { importedModel, readOnnxPorts } from './personalize/onnx-models.ts';
 import { onnxPorts, type OnnxPort, type OnnxPortList } from './personalize/onnx-ports.ts';
 import spec from './onnx-model.ts';
 
@@ -92,10 +92,15 @@ async function runRecorded({ inputs, params, platform, signal }: Ctx, list: Onnx
   return outputs;
 }
 
-export default implementNode(spec, async (ctx) => {
-  ctx.progress(0, 1);
-  const out = ctx.params.ports ? await runRecorded(ctx, ctx.params.ports) : await runLegacy(ctx);
-  ctx.progress(1, 1);
-  // Recorded ports are known only at run time, so the output names are not the declared ones.
-  return out as never;
-});
+export default implementNode(
+  spec,
+  async (ctx) => {
+    ctx.progress(0, 1);
+    const out = ctx.params.ports ? await runRecorded(ctx, ctx.params.ports) : await runLegacy(ctx);
+    ctx.progress(1, 1);
+    // Recorded ports are known only at run time, so the output names are not the declared ones.
+    return out as never;
+  },
+  // The file's inputs and outputs, which the editor records in `ports` when the file is chosen.
+  { describe: (params, platform, signal): Promise<OnnxPortList> => readOnnxPorts(params.source, params.batch, platform, signal) },
+);

@@ -21,9 +21,9 @@ export default declareNode({
     /** Path (relative to the graph or the app's public folder) or URL of the .onnx file. */
     source: z.string().min(1).max(1_000_000).meta({ title: 'Model file', description: 'Path (relative to the graph or the app\'s public folder) or URL of the .onnx file.' }),
     /** The model input the Latent Optimizer and LoRA Trainer work through ('' = the first). */
-    input: z.string().max(256).default('').meta({ title: 'Optimized input', description: 'The model input the Latent Optimizer inverts into and the LoRA Trainer holds; empty means the first.' }),
+    input: z.string().max(256).default('').meta({ title: 'Optimized input', description: 'The model input the Latent Optimizer inverts into and the LoRA Trainer holds; empty means the first.', namesFrom: 'ports.inputs' }),
     /** The model output they match against images ('' = the first). */
-    output: z.string().max(256).default('').meta({ title: 'Matched output', description: 'The model output matched against images by the Latent Optimizer and LoRA Trainer; empty means the first.' }),
+    output: z.string().max(256).default('').meta({ title: 'Matched output', description: 'The model output matched against images by the Latent Optimizer and LoRA Trainer; empty means the first.', namesFrom: 'ports.outputs' }),
     /** The file's inputs and outputs, recorded when it is chosen: the node's ports. Absent in graphs saved before. */
     ports: OnnxPortListSchema.optional().meta({ title: 'Model ports', description: 'The model file\'s inputs and outputs (names, types, shapes), read when the file is chosen.', readOnly: true }),
     /** Value range of image tensors the model takes and makes (a tanh generator makes −1..1). */

@@ -89,6 +89,18 @@ export interface DynamicPorts {
 
 export type RunFunction<I extends PortMap, O extends PortMap, S extends z.ZodObject> = (ctx: RunContext<I, z.output<S>>) => Promise<OutputValues<O>>;
 
+/**
+ * What a node reads about its params without running (an ONNX model file's inputs and outputs,
+ * which the editor records as the node's ports). Runs where nodes run (a worker), since it may
+ * need the engine; its result must be structured-cloneable.
+ */
+export type DescribeFunction<S extends z.ZodObject> = (params: z.output<S>, platform: Platform, signal: AbortSignal) => Promise<unknown>;
+
+/** Run code beside `run` that some nodes have. */
+export interface NodeExtras<S extends z.ZodObject> {
+  describe?: DescribeFunction<S>;
+}
+
 export interface NodeDeclaration<I extends PortMap, O extends PortMap, S extends z.ZodObject> extends NodeSpecDeclaration<I, O, S> {
   run: RunFunction<I, O, S>;
 }
@@ -123,6 +135,7 @@ export interface AnyNodeSpec {
 /** A declaration with its run code. */
 export interface AnyNodeDef extends AnyNodeSpec {
   run(ctx: RunContext<PortMap, Record<string, unknown>>): Promise<NodeOutputs>;
+  describe?(params: Record<string, unknown>, platform: Platform, signal: AbortSignal): Promise<unknown>;
 }
 
 const TYPE_PATTERN = /^[a-z][a-z0-9-]*(\/[a-z0-9-]+)*$/;
@@ -136,9 +149,13 @@ export function declareNode<I extends PortMap, O extends PortMap, S extends z.Zo
   return { ...decl, flags };
 }
 
-/** The declaration with its run code; shares the declaration's ports and params objects. */
-export function implementNode<I extends PortMap, O extends PortMap, S extends z.ZodObject>(spec: NodeSpec<I, O, S>, run: RunFunction<I, O, S>): AnyNodeDef {
-  return { ...spec, run } as unknown as AnyNodeDef;
+/** The declaration with its run code (and `describe`, if it has one); shares the declaration's ports and params objects. */
+export function implementNode<I extends PortMap, O extends PortMap, S extends z.ZodObject>(
+  spec: NodeSpec<I, O, S>,
+  run: RunFunction<I, O, S>,
+  extras: NodeExtras<S> = {},
+): AnyNodeDef {
+  return { ...spec, run, ...(extras.describe ? { describe: extras.describe } : {}) } as unknown as AnyNodeDef;
 }
 
 export function defineNode<I extends PortMap, O extends PortMap, S extends z.ZodObject>(decl: NodeDeclaration<I, O, S>): AnyNodeDef {

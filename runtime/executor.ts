@@ -49,5 +49,8 @@ export interface Executor {
    * scheduler's copy is detached and no other job may read it. */
   readonly lends: boolean;
   execute(job: Job, hooks: JobHooks): Promise<JobResult>;
+  /** A node's `describe` for these params (see define-node), where its run code lives; absent
+   * on executors that cannot (the queue). Rejects with the node's error message. */
+  describe?(nodeType: string, params: Record<string, unknown>, signal: AbortSignal): Promise<unknown>;
   dispose(): Promise<void>;
 }

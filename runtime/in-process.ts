@@ -4,7 +4,7 @@ import type { Executor } from './executor.ts';
 import type { Platform } from './platform.ts';
 import type { AnyNodeDef } from './define-node.ts';
 import type { Registry } from './registry.ts';
-import { runJob } from './run-node.ts';
+import { describeNode, runJob } from './run-node.ts';
 
 export function inProcessExecutor(registry: Registry<AnyNodeDef>, platform: Platform): Executor {
   return {
@@ -13,6 +13,7 @@ export function inProcessExecutor(registry: Registry<AnyNodeDef>, platform: Plat
       hooks.onStart();
       return { outputs: await runJob(registry, platform, job, hooks) };
     },
+    describe: (nodeType, params, signal) => describeNode(registry, platform, nodeType, params, signal),
     async dispose() {},
   };
 }

@@ -15,6 +15,11 @@ export function lazyExecutor(create: () => Executor, options: { lends: boolean }
     lends: options.lends,
     warm: () => void get(),
     execute: (job, hooks) => get().execute(job, hooks),
+    describe: async (nodeType, params, signal) => {
+      const made = get();
+      if (!made.describe) throw new Error('this host cannot read a node\'s file');
+      return made.describe(nodeType, params, signal);
+    },
     dispose: async () => made?.dispose(),
   };
 }

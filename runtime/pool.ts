@@ -137,8 +137,33 @@ export function workerPool(factory: WorkerFactory, options: PoolOptions): Worker
     }
   }
 
+  /** A describe goes to a live worker with no job if there is one (a busy one answers when its job yields). */
+  async function describe(nodeType: string, params: Record<string, unknown>, signal: AbortSignal): Promise<unknown> {
+    if (disposed) throw new Error('the worker pool is closed');
+    signal.throwIfAborted();
+    const live = slots.filter((s) => !s.dead);
+    const slot = live.find((s) => !s.current) ?? live[0];
+    if (!slot) throw new Error('the worker pool has no live worker');
+    const jobId = ++nextJob;
+    const onAbort = () => void slot.handle.api.cancel(jobId);
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const reply = await Promise.race([
+        slot.handle.api.describe(jobId, nodeType, params),
+        slot.crashed.then((message) => {
+          throw new Error(`worker crashed: ${message}`);
+        }),
+      ]);
+      if (!reply.ok) throw new Error(reply.message);
+      return reply.value;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
   return {
     lends: true,
+    describe,
     size: options.size,
     stats,
     execute(job, hooks) {

@@ -44,3 +44,14 @@ export async function runJob(registry: Registry<AnyNodeDef>, platform: Platform,
     hooks.signal.removeEventListener('abort', onAbort);
   }
 }
+
+/** What a node reads about its params without running (`describe`), in whatever thread this is. */
+export async function describeNode(registry: Registry<AnyNodeDef>, platform: Platform, nodeType: string, params: Record<string, unknown>, signal: AbortSignal): Promise<unknown> {
+  const def = registry.get(nodeType);
+  if (!def) throw new Error(`unknown node type ${nodeType}`);
+  if (!def.describe) throw new Error(`${def.title} has nothing to describe: its ports do not depend on a file`);
+  const parsed = def.params.safeParse(params);
+  if (!parsed.success) throw new Error(`${def.title}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'params'}: ${i.message}`).join('; ')}`);
+  signal.throwIfAborted();
+  return def.describe(parsed.data as Record<string, unknown>, platform, signal);
+}

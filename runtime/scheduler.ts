@@ -56,6 +56,9 @@ export interface RunHandle {
 
 export interface Runtime {
   run(doc: GraphDoc, options?: RunOptions): RunHandle;
+  /** What a node of this type reads about these params without running (its `describe`), on the
+   * executor: e.g. an ONNX Model's file's inputs and outputs. Rejects with the node's error. */
+  describe(nodeType: string, params: Record<string, unknown>, signal?: AbortSignal): Promise<unknown>;
   readonly memory: MemoryCache;
 }
 
@@ -301,5 +304,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     return result;
   }
 
-  return { run, memory };
+  async function describe(nodeType: string, params: Record<string, unknown>, signal = new AbortController().signal): Promise<unknown> {
+    if (!registry.get(nodeType)) throw new Error(`unknown node type ${nodeType}`);
+    if (!executor.describe) throw new Error('this host cannot read a node\'s file (its executor has no describe)');
+    return executor.describe(nodeType, params, signal);
+  }
+
+  return { run, describe, memory };
 }

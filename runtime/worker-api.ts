@@ -5,12 +5,15 @@ import { JobError, type Job, type JobInputs } from './executor.ts';
 import type { Platform, RgbaImage } from './platform.ts';
 import type { AnyNodeDef } from './define-node.ts';
 import type { Registry } from './registry.ts';
-import { runJob } from './run-node.ts';
+import { describeNode, runJob } from './run-node.ts';
 import { transferablesOf, typedArraysIn, type NodeOutputs } from './values.ts';
 
 export type WorkerEvent =
   | { jobId: number; type: 'progress'; value: number; max: number }
   | { jobId: number; type: 'preview'; image: RgbaImage };
+
+/** A describe's answer; an error goes back as its message (a thrown Error loses its text across some threads). */
+export type DescribeReply = { ok: true; value: unknown } | { ok: false; message: string };
 
 export type WorkerReply =
   | { ok: true; outputs: NodeOutputs; inputs: JobInputs }
@@ -43,6 +46,18 @@ export function createExecutorApi(registry: Registry<AnyNodeDef>, platform: Plat
     },
     cancel(jobId: number) {
       running.get(jobId)?.abort();
+    },
+    /** A node's `describe`; `cancel(jobId)` stops it as it stops a run. */
+    async describe(jobId: number, nodeType: string, params: Record<string, unknown>): Promise<DescribeReply> {
+      const ctrl = new AbortController();
+      running.set(jobId, ctrl);
+      try {
+        return { ok: true, value: await describeNode(registry, platform, nodeType, params, ctrl.signal) };
+      } catch (e) {
+        return { ok: false, message: e instanceof Error ? e.message : String(e) };
+      } finally {
+        running.delete(jobId);
+      }
     },
     async run(jobId: number, job: Job): Promise<WorkerReply> {
       const ctrl = new AbortController();

@@ -10,7 +10,8 @@ import { useDoc, useExec, useUi, useWorkbench } from '../workbench.ts';
 import { NodeResult } from '../canvas/NodeResult.tsx';
 import { contentKeys, isStale } from '../exec/stale.ts';
 import { packOf } from '../exec/pack-of.ts';
-import { applies, fieldsOf } from './param-fields.ts';
+import { ONNX_MODEL } from '../document/record-ports.ts';
+import { applies, fieldsOf, withNames } from './param-fields.ts';
 import { ParamField } from './ParamField.tsx';
 import { TokenMaskField } from './TokenMaskField.tsx';
 
@@ -41,7 +42,9 @@ function NodeInspector({ id }: { id: string }) {
   // Fields that mean nothing with the current settings (η without DDIM) are hidden, not disabled.
   const params = { ...info.defaults, ...node.params };
   const wired = new Set(doc.edges.filter((e) => e.target === id).map((e) => e.targetHandle));
-  const shown = form.fields.filter((f) => applies(f.appliesWhen, params, wired));
+  const shown = form.fields.filter((f) => applies(f.appliesWhen, params, wired)).map((f) => withNames(f, params));
+  // A model file's ports are read from the file (in a worker) when it is chosen, or on request.
+  const readsPorts = node.type === ONNX_MODEL;
   return (
     <div className="inspector" data-testid="inspector">
       <header className="inspector-head" style={{ '--cat': categoryColour(info.category) } as React.CSSProperties}>
@@ -61,10 +64,18 @@ function NodeInspector({ id }: { id: string }) {
         <button onClick={() => wb.runs.run(id)} data-testid="inspector-run-to">
           ▶ Run up to here
         </button>
+        {readsPorts && (
+          <button onClick={() => void wb.ports.read(id)} disabled={!node.params.source} title="Read the model file's inputs and outputs and show one port for each" data-testid="read-ports">
+            Read the file's ports
+          </button>
+        )}
       </div>
       <form className="fields" onSubmit={(e) => e.preventDefault()}>
         {shown.map((f) => {
-          const onChange = (v: unknown, key: string) => wb.doc.getState().edit(`${info.title} · ${f.label}`, setParam(id, f.name, v), `${id}:${key}`);
+          const onChange = (v: unknown, key: string) => {
+            wb.doc.getState().edit(`${info.title} · ${f.label}`, setParam(id, f.name, v), `${id}:${key}`);
+            if (readsPorts && f.name === 'source') wb.ports.readSoon(id);
+          };
           if (f.control === 'token-mask')
             return <TokenMaskField key={`${id}:${f.name}`} nodeId={id} field={f} value={node.params[f.name]} problem={problemFor(f.name)} onChange={onChange} />;
           return <ParamField key={`${id}:${f.name}`} field={f} value={node.params[f.name]} problem={problemFor(f.name)} onChange={onChange} />;

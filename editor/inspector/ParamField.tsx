@@ -78,9 +78,9 @@ function Control({ field, value, set, focus }: { field: ParamFieldProps['field']
       return (
         <select value={String(value ?? '')} {...focus} onChange={(e) => set(field.options.find((o) => String(o) === e.target.value))}>
           {value === undefined && <option value="">choose…</option>}
-          {field.options.map((o) => (
+          {field.options.map((o, i) => (
             <option key={String(o)} value={String(o)}>
-              {String(o)}
+              {field.labels?.[i] ?? String(o)}
             </option>
           ))}
         </select>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { testCatalog } from '../document/testing.ts';
-import { applies, fieldsOf, labelOf } from './param-fields.ts';
+import { applies, fieldsOf, labelOf, withNames } from './param-fields.ts';
 
 const form = (type: string) => Object.fromEntries(fieldsOf(testCatalog.get(type)!.params).fields.map((f) => [f.name, f]));
 
@@ -68,5 +68,16 @@ describe('fields the app writes', () => {
   it('has no field for a read-only param (an ONNX Model\'s recorded ports)', () => {
     expect(Object.keys(form('onnx-model'))).not.toContain('ports');
     expect(Object.keys(form('onnx-model'))).toContain('source');
+  });
+
+  it('offers an ONNX Model\'s recorded port names for its model input and output, free text while none are recorded', () => {
+    const { input, output } = form('onnx-model');
+    expect(withNames(input, { source: 'a.onnx' })).toBe(input);
+    expect(input).toMatchObject({ control: 'text', namesFrom: 'ports.inputs' });
+    const ports = { inputs: [{ name: 'z', dtype: 'float32', shape: [1, 8] }, { name: 'class', dtype: 'int64', shape: [1] }], outputs: [{ name: 'image', dtype: 'float32', shape: [1, 3, 8, 8] }] };
+    expect(withNames(input, { source: 'a.onnx', ports })).toMatchObject({ control: 'choice', options: ['', 'z', 'class'], labels: ['the first (z)', 'z', 'class'], label: input.label });
+    expect(withNames(output, { source: 'a.onnx', ports })).toMatchObject({ control: 'choice', options: ['', 'image'] });
+    // A chosen name the file no longer has stays choosable, marked.
+    expect(withNames(output, { source: 'a.onnx', ports, output: 'logits' })).toMatchObject({ options: ['', 'image', 'logits'], labels: ['the first (image)', 'image', 'logits (not in the file)'] });
   });
 });

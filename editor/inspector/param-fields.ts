@@ -6,8 +6,9 @@ export type Field =
   | { name: string; control: 'slider'; min: number; max: number; step: number; integer: boolean; default?: number }
   | { name: string; control: 'number'; min?: number; max?: number; integer: boolean; default?: number }
   | { name: string; control: 'seed'; min: number; max: number; default?: number }
-  | { name: string; control: 'choice'; options: (string | number)[]; default?: string | number }
-  | { name: string; control: 'text'; multiline: boolean; maxLength?: number; default?: string }
+  | { name: string; control: 'choice'; options: (string | number)[]; /** Shown instead of an option's value, by index. */ labels?: string[]; default?: string | number }
+  /** `namesFrom`: a list in another param whose items' names this text may be (the schema's `namesFrom`); see withNames. */
+  | { name: string; control: 'text'; multiline: boolean; maxLength?: number; default?: string; namesFrom?: string }
   | { name: string; control: 'list'; default?: string[]; /** File types a picker may add (the schema's `accept`). */ accept?: string }
   | { name: string; control: 'switch'; default?: boolean }
   | { name: string; control: 'json'; default?: unknown }
@@ -40,6 +41,8 @@ type Schema = {
   /** Written by the app, not by hand (a model file's recorded ports): no field in the form. */
   readOnly?: boolean;
   tokenMask?: { input: string };
+  /** Path of another param (`ports.inputs`) listing `{ name }` items this string names; '' means the first. */
+  namesFrom?: string;
   properties?: Record<string, Schema>;
   required?: string[];
 };
@@ -70,7 +73,8 @@ export function fieldFor(name: string, s: Schema): Field {
     }
     return { name, control: 'number', min, max, integer, default: d };
   }
-  if (type === 'string') return { name, control: 'text', multiline: (s.maxLength ?? Infinity) > 200, maxLength: s.maxLength, default: s.default as string };
+  if (type === 'string')
+    return { name, control: 'text', multiline: (s.maxLength ?? Infinity) > 200, maxLength: s.maxLength, default: s.default as string, ...(s.namesFrom ? { namesFrom: s.namesFrom } : {}) };
   if (type === 'array' && s.items?.type === 'string') return { name, control: 'list', default: s.default as string[], accept: s.accept };
   return { name, control: 'json', default: s.default };
 }
@@ -96,6 +100,30 @@ export function fieldsOf(schema: unknown): FieldSet {
       appliesWhen: p.appliesWhen,
     })),
   };
+}
+
+/**
+ * A text field that names an item of a list in another param (an ONNX Model's chosen input among
+ * its file's recorded ports) becomes a dropdown of those names once the list is there: '' (the
+ * first) and each name, plus the current value if the list no longer has it. Free text while the
+ * list is absent.
+ */
+export function withNames<F extends Field>(field: F, params: Record<string, unknown>): F | (Omit<F, 'control'> & Extract<Field, { control: 'choice' }>) {
+  if (field.control !== 'text' || !field.namesFrom) return field;
+  let list: unknown = params;
+  for (const key of field.namesFrom.split('.')) list = typeof list === 'object' && list !== null ? (list as Record<string, unknown>)[key] : undefined;
+  if (!Array.isArray(list)) return field;
+  const names = list.map((item) => (item as { name?: unknown })?.name).filter((n): n is string => typeof n === 'string' && n !== '');
+  if (!names.length) return field;
+  const current = params[field.name];
+  const extra = typeof current === 'string' && current !== '' && !names.includes(current) ? [current] : [];
+  return {
+    ...field,
+    control: 'choice',
+    options: ['', ...names, ...extra],
+    labels: [`the first (${names[0]})`, ...names, ...extra.map((n) => `${n} (not in the file)`)],
+    default: field.default ?? '',
+  } as Omit<F, 'control'> & Extract<Field, { control: 'choice' }>;
 }
 
 /** Whether a field applies, given the node's params (defaults filled in) and its wired inputs. */

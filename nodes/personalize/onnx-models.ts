@@ -22,15 +22,18 @@ export function importedModel(source: string, batch: number, platform: Platform,
     const backend = platform.backend;
     if (!backend) throw new Error('this host has no ONNX runtime to run models with');
     m = (async () => {
-      const bytes = await platform.readSource(source, signal);
-      // Weights kept beside the model are fetched by name first: the importer reads synchronously.
-      const files = new Map<string, Uint8Array>();
-      for (const f of modelExternalFiles(bytes)) files.set(f, await platform.readSource(beside(source, f), signal));
-      const name = source.split('/').pop()!.replace(/\.onnx$/i, '') || 'model';
       try {
+        const bytes = await platform.readSource(source, signal);
+        // Weights kept beside the model are fetched by name first: the importer reads synchronously.
+        const files = new Map<string, Uint8Array>();
+        for (const f of modelExternalFiles(bytes)) files.set(f, await platform.readSource(beside(source, f), signal));
+        const name = source.split('/').pop()!.replace(/\.onnx$/i, '') || 'model';
         return ImportedModel.fromBytes(bytes, { backend, batch, name, external: files.size ? externalFromFiles(files) : undefined });
       } catch (e) {
-        throw new Error(`ONNX model ${source}: ${(e as Error).message}`);
+        // Name the file: a fetch's "not found" alone does not say which.
+        const message = e instanceof Error ? e.message : String(e);
+        if (signal.aborted || message.includes(source)) throw e;
+        throw new Error(`ONNX model ${source}: ${message}`);
       }
     })();
     models.set(key, m);

@@ -1,13 +1,15 @@
 // An ONNX Model node in Chromium shows its model's own ports once the file's inputs and outputs are
 // recorded in it: one handle per model input and output (images for [N, 1 or 3, H, W], tensors
 // otherwise) beside the fixed `lora` in and `model` out, the same list in the Inspector, and a
-// wire from an image output that runs. Screenshots go to test-artifacts/onnx-ports/.
+// wire from an image output that runs. Typing a node's file reads its ports (in a worker) and
+// records them as one undo step; a file that cannot be read is the node's error.
+// Screenshots go to test-artifacts/onnx-ports/.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumMissing, chromiumMissingMessage } from './chromium.ts';
-import { dropFiles, handle, node, nodes, openApp, runFinished, statuses, type OpenApp } from './editor-page.ts';
+import { dropFiles, edges, handle, node, nodes, openApp, runFinished, statuses, type OpenApp } from './editor-page.ts';
 import { ROOT } from './server.ts';
 
 const skip = chromiumMissing && !process.env.CI;
@@ -74,5 +76,33 @@ describe.skipIf(skip).sequential('ONNX Model ports in Chromium', () => {
     expect(await statuses(page, ['gen', 'old', 'preview'])).toEqual({ gen: 'done', old: 'done', preview: 'done' });
     await page.screenshot({ path: join(ARTIFACTS, '02-ran.png') });
     expect(app.log.filter((l) => !l.startsWith('vite:'))).toEqual([]);
+  });
+
+  it('reads the ports of a file typed into an old node, shows an unreadable file as its error, and undo brings the old ports back', async () => {
+    await node(page, 'old').locator('header').click();
+    const source = page.getByTestId('field-source').locator('textarea, input');
+    await source.fill('models/onnx-generator/missing.onnx');
+    await expect.poll(() => node(page, 'old').getByTestId('node-error').textContent(), { timeout: 30_000 }).toMatch(/missing\.onnx/);
+    expect(await handleIds(page, 'old', 'target')).toEqual(['input', 'images', 'lora']);
+    await page.screenshot({ path: join(ARTIFACTS, '03-unreadable.png') });
+
+    await source.fill(GRAPH.nodes[0].params.source as string);
+    await expect.poll(() => handleIds(page, 'old', 'source'), { timeout: 30_000 }).toEqual(['model', 'image']);
+    expect(await handleIds(page, 'old', 'target')).toEqual(['z', 'lora']);
+    await expect(node(page, 'old').getByTestId('node-error').count()).resolves.toBe(0);
+    // The old wire from `images` now leaves the file's `image` output.
+    await handle(page, 'old', 'image', 'source').waitFor();
+    expect(await edges(page).count()).toBe(2);
+    expect(await page.locator('.react-flow__edge[data-id="old.image->preview.images"]').count()).toBe(1);
+    // The model input and output are now dropdowns of the file's names.
+    const input = page.getByTestId('field-input').locator('select');
+    expect(await input.locator('option').allInnerTexts()).toEqual(['the first (z)', 'z']);
+    await page.screenshot({ path: join(ARTIFACTS, '04-read.png') });
+
+    await page.getByTestId('undo').click();
+    await expect.poll(() => handleIds(page, 'old', 'target')).toEqual(['input', 'images', 'lora']);
+    expect(await handleIds(page, 'old', 'source')).toEqual(['model', 'images', 'tensor']);
+    await expect(page.getByTestId('field-input').locator('select').count()).resolves.toBe(0);
+    await page.screenshot({ path: join(ARTIFACTS, '05-undone.png') });
   });
 });
