@@ -10,8 +10,11 @@ export const TEXT_ENCODER_KIND = 'text-encoder-v1';
 export const UNET_KIND = 'cond-unet-v1';
 
 export const textEncoderArchitecture = (c: TextEncoderConfig) => ({ kind: TEXT_ENCODER_KIND, ...c });
-/** The UNet's entry also records the noise schedule it was trained with: samplers must use the same. */
-export const unetArchitecture = (c: UNetConfig, schedule: Partial<ScheduleConfig> = {}) => ({ kind: UNET_KIND, ...c, schedule: scheduleConfigSchema.parse(schedule) });
+/**
+ * The UNet's entry records the noise schedule it was trained with (samplers must use the same) and
+ * its prediction type (an entry without one is an ε-model): both are part of its config.
+ */
+export const unetArchitecture = (c: UNetConfig) => ({ kind: UNET_KIND, ...c });
 
 /** The training noise schedule from a UNet entry (the default one when the entry predates the field). */
 export const scheduleFromArchitecture = (arch: Arch): ScheduleConfig => scheduleConfigSchema.parse(arch.schedule ?? {});

@@ -4,9 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { f32, grad, type Graph, GraphBuilder, i64, loraNames, Params, randn, Rng, type Tensor, toOnnxBytes } from '../../ml/index.ts';
 import { backend } from '../../ml/nn/testing.ts';
-import { textEncoderArchitecture, textEncoderWeightShapes, unetArchitecture, unetLoraTargets, unetWeightShapes } from './architecture.ts';
+import { configFromArchitectures, scheduleFromArchitecture, textEncoderArchitecture, textEncoderWeightShapes, unetArchitecture, unetLoraTargets, unetWeightShapes } from './architecture.ts';
 import { type DiffusionConfig, diffusionConfigSchema, textEncoderGraph, trainingGraph, unetGraph, unetTrainingGraph } from './graphs.ts';
 import { TextToImage } from './pipeline.ts';
+import { alphaBar, noiseSchedule } from './schedule.ts';
 import { TextEncoder } from './text-encoder.ts';
 
 const config: DiffusionConfig = diffusionConfigSchema.parse({
@@ -54,6 +55,61 @@ describe('UNet graph', () => {
     // The timestep matters: the same latents at another t give another ε̂.
     const other = await runGraph(graph, { ...feeds, timesteps: i64([B], [500, 500]) }, ['eps']);
     expect(other.eps.data[0]).not.toBeCloseTo(base.eps.data[0] as number, 6);
+  });
+});
+
+describe('v-prediction', () => {
+  const vConfig: DiffusionConfig = diffusionConfigSchema.parse({ ...config, unet: { ...config.unet, prediction: 'v' } });
+
+  it('returns ε̂ = √ᾱ_t·v̂ + √(1−ᾱ_t)·x_t, v̂ being what the same weights output as an ε-model', async () => {
+    const eps = unetGraph(config, B);
+    const v = unetGraph(vConfig, B);
+    // Same weights by name and shape: the conversion adds none.
+    expect(v.p.names()).toEqual(eps.p.names());
+    const rng = new Rng(7);
+    const latents = randn([B, 4, 8, 8], rng);
+    const ts = [10, 990];
+    const feeds = { ...eps.p.initial(), latents, timesteps: i64([B], ts), context: randn([B, 5, 16], rng) };
+    const raw = (await runGraph(eps.graph, feeds, ['eps'])).eps.data as Float32Array;
+    const got = (await runGraph(v.graph, feeds, ['eps'])).eps.data as Float32Array;
+    const s = noiseSchedule(vConfig.unet.schedule);
+    const per = raw.length / B;
+    let worst = 0;
+    for (let i = 0; i < raw.length; i++) {
+      const ab = alphaBar(s, ts[Math.floor(i / per)]);
+      worst = Math.max(worst, Math.abs(got[i] - (Math.sqrt(ab) * raw[i] + Math.sqrt(1 - ab) * (latents.data as Float32Array)[i])));
+    }
+    expect(worst).toBeLessThan(1e-5);
+    // At t = 990 the result is mostly the input itself (√(1−ᾱ) ≈ 1), not the raw output.
+    expect(Math.abs(got[per] - (latents.data as Float32Array)[per])).toBeLessThan(Math.abs(got[per] - raw[per]));
+  });
+
+  it('differentiates through the conversion (what noise inversion and the personalization losses need)', async () => {
+    // d Σε̂ / dx_t = √ᾱ·(d Σv̂ / dx_t) + √(1−ᾱ), the raw gradient again from the ε-model.
+    const gradOf = async (c: DiffusionConfig) => {
+      const { graph, p } = unetGraph(c, 1);
+      const g = grad(graph, { loss: 'eps', wrt: ['latents'] });
+      const rng = new Rng(8);
+      const out = await runGraph(g, { ...p.initial(), latents: randn([1, 4, 8, 8], rng), timesteps: i64([1], [600]), context: randn([1, 5, 16], rng) });
+      return out[g.outputs.find((o) => o !== 'eps')!].data as Float32Array;
+    };
+    const [raw, got] = [await gradOf(config), await gradOf(vConfig)];
+    const ab = alphaBar(noiseSchedule(vConfig.unet.schedule), 600);
+    expect(Math.max(...got.map((g, i) => Math.abs(g - (Math.sqrt(ab) * raw[i] + Math.sqrt(1 - ab)))))).toBeLessThan(1e-4);
+  });
+
+  it('is recorded in the manifest entry with the schedule; an entry without it is an ε-model', () => {
+    const entry = unetArchitecture(vConfig.unet);
+    expect(entry.prediction).toBe('v');
+    const back = configFromArchitectures(textEncoderArchitecture(vConfig.text), entry);
+    expect(back.unet).toEqual(vConfig.unet);
+    // A pack written before the field: schedule as its own key, no prediction.
+    const { prediction: _p, ...old } = unetArchitecture(config.unet);
+    const legacy = { ...old, schedule: { kind: 'linear', steps: 1000, betaStart: 0.0001, betaEnd: 0.02 } };
+    const read = configFromArchitectures(textEncoderArchitecture(config.text), legacy);
+    expect(read.unet.prediction).toBe('epsilon');
+    expect(read.unet.schedule).toEqual(scheduleFromArchitecture(legacy));
+    expect(read.unet.schedule.kind).toBe('linear');
   });
 });
 

@@ -1,9 +1,12 @@
-// The denoiser: a small Stable-Diffusion-style UNet over the VAE's latents that predicts the noise ε
-// (ε-prediction: what DDIM inversion, DPM-Solver++ and every ε-based sampler expect). Levels at
-// 16×16, 8×8 and 4×4; ResBlocks take the timestep embedding; spatial transformers (self-attention,
+// The denoiser: a small Stable-Diffusion-style UNet over the VAE's latents. Levels at 16×16, 8×8
+// and 4×4; ResBlocks take the timestep embedding; spatial transformers (self-attention,
 // cross-attention to the prompt) sit at the levels listed in `attention` and in the middle.
+// Whatever the network is trained to output (ε or v, `prediction`), forward() returns ε̂: a
+// v-predicting UNet converts in-graph with its own noise schedule, so samplers, DDIM inversion,
+// guidance and every personalization loss keep reading ε and never need to know.
 import { z } from 'zod';
 import { concatChannels, Conv2d, f32, GroupNorm, Linear, Module, silu, type Params, type Value } from '../../ml/index.ts';
+import { noiseSchedule, scheduleConfigSchema } from './schedule.ts';
 import { Downsample, ResBlock, SpatialTransformer, Upsample } from './unet-blocks.ts';
 
 /** What a module is declared under (ml/nn's Parent, spelled out: the engine's index does not name it). */
@@ -23,6 +26,13 @@ export const unetConfigSchema = z.object({
   groups: z.number().int().positive().max(512).default(16),
   /** Training timesteps T: rows of the sinusoidal table the timestep indexes. */
   timesteps: z.number().int().positive().max(10_000).default(1000),
+  /**
+   * What the last conv is trained to output: 'epsilon' (the noise) or 'v' = √ᾱ·ε − √(1−ᾱ)·x₀
+   * (Salimans & Ho 2022). Packs from before the field are ε-models, hence the default.
+   */
+  prediction: z.enum(['epsilon', 'v']).default('epsilon'),
+  /** The noise schedule the UNet was trained with: samplers use it, and a v-model's ε̂ depends on it. */
+  schedule: scheduleConfigSchema.default(() => scheduleConfigSchema.parse({})),
 });
 export type UNetConfig = z.infer<typeof unetConfigSchema>;
 
@@ -51,6 +61,7 @@ export class UNet extends Module {
     const c = (this.config = unetConfigSchema.parse(config));
     const { channels: ch, groups: g, heads, contextDim } = c;
     if (c.attention.length !== ch.length) throw new Error(`UNet: ${ch.length} levels but ${c.attention.length} attention flags`);
+    if (c.schedule.steps !== c.timesteps) throw new Error(`UNet: the schedule has ${c.schedule.steps} steps but the timestep table ${c.timesteps} rows`);
     const temb = ch[0] * 4;
     this.time_linear_1 = new Linear(this, 'time_embedding.linear_1', ch[0], temb);
     this.time_linear_2 = new Linear(this, 'time_embedding.linear_2', temb, temb);
@@ -92,7 +103,7 @@ export class UNet extends Module {
     this.conv_out = new Conv2d(this, 'conv_out', ch[0], c.latentChannels, 3, { padding: 1 });
   }
 
-  /** latents [B, C, S, S], timesteps int64 [B] in 0…T−1, context [B, L, contextDim] → ε̂ [B, C, S, S]. */
+  /** latents [B, C, S, S], timesteps int64 [B] in 0…T−1, context [B, L, contextDim] → ε̂ [B, C, S, S] (also for a v-model). */
   forward(latents: Value, timesteps: Value, context: Value): Value {
     const c = this.config;
     if (latents.rank !== 4 || latents.shape[1] !== c.latentChannels || latents.shape[2] !== c.latentSize)
@@ -123,8 +134,23 @@ export class UNet extends Module {
         });
         if (lvl.sampler) h = lvl.sampler.forward(h);
       }
-      return this.conv_out.forward(silu(this.norm_out.forward(h)));
+      const out = this.conv_out.forward(silu(this.norm_out.forward(h)));
+      return c.prediction === 'v' ? this.epsFromV(out, latents, timesteps) : out;
     });
+  }
+
+  /**
+   * ε̂ = √ᾱ_t·v̂ + √(1−ᾱ_t)·x_t, exact for x_t = √ᾱ·x₀ + √(1−ᾱ)·ε. The ε-loss of this ε̂ is ᾱ_t times
+   * the v-loss, so training on it with min-SNR weights min(SNR, γ)/SNR is training v with
+   * min(SNR, γ)/(SNR + 1), the v-form of the same weighting (Hang et al. 2023).
+   */
+  private epsFromV(v: Value, latents: Value, timesteps: Value): Value {
+    const b = this.b;
+    const s = noiseSchedule(this.config.schedule);
+    const table = (f: (ab: number) => number) => f32([s.steps], Array.from(s.alphasCumprod, f));
+    const per = (t: ReturnType<typeof table>) => b.op1('Reshape', [b.op1('Gather', [b.constant(t), timesteps], { axis: 0 }), b.ints([latents.shape[0], 1, 1, 1])]);
+    const [a, sig] = [per(table((ab) => Math.sqrt(ab))), per(table((ab) => Math.sqrt(1 - ab)))];
+    return b.op1('Add', [b.op1('Mul', [v, a]), b.op1('Mul', [latents, sig])]);
   }
 }
 

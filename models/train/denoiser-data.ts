@@ -1,13 +1,18 @@
-// Where the denoiser's examples come from: the emoji training split encoded by the pack's VAE
-// (its weights and the latent scaling factor read from the pack folder), or, for smoke tests, a
-// handful of synthetic latents whose content follows their made-up captions.
+// Where the denoiser's examples come from: the emoji training split of every style encoded by the
+// pack's VAE (its weights and the latent scaling factor read from the pack folder), or, for smoke
+// tests, a handful of synthetic latents whose content follows their made-up captions. The captions
+// are tokenized with the vocabulary of the current training split, not the manifest's: a pack made
+// before the styles it now trains on has no words for them ("fluent-flat"), and the export writes
+// the new vocabulary into the manifest with the text encoder that learned it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Backend, readSafetensors, type Rng } from '../../ml/index.ts';
 import { loadEmojiDataset } from '../data/emoji.ts';
 import { vaeConfigSchema } from '../diffusion/vae.ts';
 import { toFloat32 } from '../pack/half.ts';
+import { sha256Hex } from '../pack/load.ts';
 import { readDiffusionManifest } from '../pack/write.ts';
+import { emojiTokenizerConfig } from '../text/emoji-vocab.ts';
 import { buildTokenizerConfig, Tokenizer } from '../text/tokenizer.ts';
 import { encodeLatents, latentScale, sampleLatent } from './latents.ts';
 
@@ -58,7 +63,12 @@ export async function denoiserData(o: DataOptions, backend: Backend, log: (s: st
     scale = latentScale(set);
     log(`the manifest has no latent scaling factor yet; using 1/std of the latent means = ${scale.toFixed(4)}`);
   }
-  const tokenizer = new Tokenizer(manifest.tokenizer);
+  const tokenizer = new Tokenizer(emojiTokenizerConfig());
+  const added = tokenizer.config.vocab.filter((w) => !manifest.tokenizer.vocab.includes(w));
+  if (added.length || tokenizer.vocabSize !== manifest.tokenizer.vocab.length)
+    log(`the training captions' vocabulary (${tokenizer.vocabSize} tokens) replaces the manifest's (${manifest.tokenizer.vocab.length}); new words: ${added.join(', ') || 'none'}`);
+  const styles = [...new Set(items.map((it) => it.style))];
+  const vocabHash = (await sha256Hex(new Uint8Array(Buffer.from(tokenizer.config.vocab.join('\n'))))).slice(0, 16);
   const side = vaeConfig.resolution / 2 ** (vaeConfig.channels.length - 1);
   return {
     tokenizer,
@@ -68,8 +78,8 @@ export async function denoiserData(o: DataOptions, backend: Backend, log: (s: st
     latentChannels: vaeConfig.latentChannels,
     latentSide: side,
     sample: (i, rng, out, off) => sampleLatent(set, i, scale, rng, out, off),
-    description: `emoji train split, both styles, ${items.length} images (held-out concepts excluded), VAE latents ×${scale.toFixed(4)}`,
-    key: `vae ${entry.sha256.slice(0, 16)} ×${scale}`,
+    description: `emoji train split, ${styles.length} styles (${styles.join(', ')}), ${items.length} images (held-out concepts excluded), VAE latents ×${scale.toFixed(4)}`,
+    key: `vae ${entry.sha256.slice(0, 16)} ×${scale}, ${items.length} images, vocab ${vocabHash}`,
   };
 }
 

@@ -1,10 +1,11 @@
 // Writes the trained text encoder and UNet into the pack: their EMA weights as
-// text-encoder.safetensors and unet.safetensors, their manifest entries (architecture, recipe), the
-// tokenizer the text encoder was trained with, and the UNet's LoRA targets.
+// text-encoder.safetensors and unet.safetensors (float16 by default: half the bytes, and the loader
+// widens them to the float32 the graphs take), their manifest entries (architecture with the UNet's
+// noise schedule and prediction type, recipe), the tokenizer the text encoder was trained with, and
+// the UNet's LoRA targets.
 import { f32, type Tensor } from '../../ml/index.ts';
 import { textEncoderArchitecture, textEncoderWeightShapes, unetArchitecture, unetLoraTargets, unetWeightShapes } from '../diffusion/architecture.ts';
 import type { DiffusionConfig } from '../diffusion/graphs.ts';
-import type { ScheduleConfig } from '../diffusion/schedule.ts';
 import { emojiPackBase } from '../pack/emoji-pack.ts';
 import type { ComponentEntry, DiffusionManifest } from '../pack/manifest.ts';
 import { exportComponent } from '../pack/write.ts';
@@ -20,7 +21,8 @@ export interface DenoiserExport {
   options: { batch: number; lr: number; threads: number; seed: number; captionDropout: number; minSnrGamma: number; emaDecay: number; warmup: number; steps: number };
   data: { description: string };
   tokenizer: TokenizerConfig;
-  schedule: Partial<ScheduleConfig>;
+  /** Storage dtype of both files (default float16). */
+  dtype?: 'float32' | 'float16';
 }
 
 export async function exportDenoiser(e: DenoiserExport): Promise<{ text: ComponentEntry; unet: ComponentEntry }> {
@@ -39,7 +41,8 @@ export async function exportDenoiser(e: DenoiserExport): Promise<{ text: Compone
     data: e.data.description,
     seed: e.options.seed,
     notes:
-      `joint text encoder + UNet, ε-prediction, scaled-linear DDPM schedule (1000 steps), caption dropout ${e.options.captionDropout}, ` +
+      `joint text encoder + UNet, ${e.config.unet.prediction === 'v' ? 'v-prediction (the graph returns ε̂ = √ᾱ·v̂ + √(1−ᾱ)·x_t)' : 'ε-prediction'}, ` +
+      `${e.config.unet.schedule.kind} DDPM schedule (${e.config.unet.schedule.steps} steps), caption dropout ${e.options.captionDropout}, ` +
       `min-SNR-${e.options.minSnrGamma} loss weights, ` +
       `warmup ${e.options.warmup} + cosine over ${e.options.steps} steps, grad-norm clip 1, EMA ${e.options.emaDecay} (exported)`,
   };
@@ -52,8 +55,9 @@ export async function exportDenoiser(e: DenoiserExport): Promise<{ text: Compone
       { component: 'unet', kind: 'conv', layers: targets.conv },
     ];
   };
-  const text = await exportComponent({ dir: e.dir, component: 'textEncoder', tensors: pick('text.'), architecture: textEncoderArchitecture(e.config.text), recipe, base: emojiPackBase });
-  const unet = await exportComponent({ dir: e.dir, component: 'unet', tensors: pick('unet.'), architecture: unetArchitecture(e.config.unet, e.schedule), recipe, base: emojiPackBase, patch });
+  const dtype = e.dtype ?? 'float16';
+  const text = await exportComponent({ dir: e.dir, component: 'textEncoder', tensors: pick('text.'), architecture: textEncoderArchitecture(e.config.text), dtype, recipe, base: emojiPackBase });
+  const unet = await exportComponent({ dir: e.dir, component: 'unet', tensors: pick('unet.'), architecture: unetArchitecture(e.config.unet), dtype, recipe, base: emojiPackBase, patch });
   return { text, unet };
 }
 

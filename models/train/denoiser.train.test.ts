@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TEXT_ENCODER_KIND, textEncoderWeightShapes, UNET_KIND, unetWeightShapes } from '../diffusion/architecture.ts';
+import { configFromArchitectures, TEXT_ENCODER_KIND, textEncoderWeightShapes, UNET_KIND, unetWeightShapes } from '../diffusion/architecture.ts';
 import { loadPack } from '../pack/load.ts';
 import { train } from './denoiser.train.ts';
 import { trainOptionsSchema } from './options.ts';
@@ -44,7 +44,13 @@ describe('denoiser training (smoke)', () => {
       architectures: { [TEXT_ENCODER_KIND]: textEncoderWeightShapes, [UNET_KIND]: unetWeightShapes },
       components: ['textEncoder', 'unet'],
     });
-    expect(pack.manifest.components.unet!.recipe!.steps).toBe(second.totalSteps);
+    const unet = pack.manifest.components.unet!;
+    expect(unet.recipe!.steps).toBe(second.totalSteps);
+    // The smoke run trains the default recipe's prediction type, stored as float16 and said so.
+    expect(unet.architecture.prediction).toBe('v');
+    expect(unet.dtype).toBe('float16');
+    expect(pack.manifest.components.textEncoder!.dtype).toBe('float16');
+    expect(configFromArchitectures(pack.manifest.components.textEncoder!.architecture, unet.architecture).unet.schedule.kind).toBe('scaled-linear');
     expect(pack.manifest.lora.map((t) => t.kind).sort()).toEqual(['attention', 'conv']);
     expect(Object.keys(pack.weights.textEncoder!)).toContain('text.token_embedding.weight');
     expect(pack.manifest.tokenizer.vocab).toContain('colour');

@@ -8,13 +8,36 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CLIP_KIND, clipWeightShapes } from '../evaluator/architecture.ts';
 import { evaluate } from '../eval/evaluator.eval.ts';
 import { loadPack } from '../pack/load.ts';
-import { train } from './evaluator.train.ts';
+import type { EmojiItem } from '../data/catalog.ts';
+import { retrievalSet } from '../evaluator/retrieval-set.ts';
+import { evaluatorRetrievalSets, train } from './evaluator.train.ts';
 import { trainOptionsSchema } from './options.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'evaluator-train-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const base = trainOptionsSchema.parse({ smoke: true, checkpoints: join(dir, 'ckpt'), out: join(dir, 'pack') });
+
+describe('evaluator retrieval sets', () => {
+  // 40 concepts in both core styles; fluent draws every other one, firefox four (too few for top-5).
+  const item = (k: number, style: EmojiItem['style'], tone = ''): EmojiItem => ({
+    id: `${style}:${k}${tone}`, concept: `C${k}`, style, name: `thing ${k}`, tone, caption: `thing ${k}, ${style} style`, category: 'x', subcategory: 'y', file: '',
+  });
+  const items = Array.from({ length: 40 }, (_, k) => [
+    item(k, 'twemoji'), item(k, 'noto'), item(k, 'noto', 'dark'),
+    ...(k % 2 ? [] : [item(k, 'fluent'), item(k, 'fluent', 'dark')]),
+    ...(k < 4 ? [item(k, 'firefox')] : []),
+  ]).flat();
+
+  it('keeps the core set of earlier evaluators and adds the same concepts in the other styles that draw them', () => {
+    const sets = evaluatorRetrievalSets(items, 20);
+    expect(sets.core).toEqual(retrievalSet(items, ['twemoji', 'noto'], 20));
+    expect(Object.keys(sets.other)).toEqual(['fluent']);
+    const fluent = sets.other.fluent;
+    expect(fluent.map((it) => it.concept)).toEqual(sets.core.concepts.filter((c) => Number(c.slice(1)) % 2 === 0));
+    expect(fluent.every((it) => it.style === 'fluent' && it.tone === '')).toBe(true);
+  });
+});
 
 describe('evaluator training (smoke)', () => {
   it('lowers the loss, resumes after an interruption and exports a loadable pack entry', async () => {
