@@ -37,6 +37,14 @@ export async function openApp(viewport: { width: number; height: number }): Prom
   };
 }
 
+/** The app opened on its start page, its first node drawn (a busy machine can take a while to serve the dev server's first page). */
+export async function openEditor(viewport: { width: number; height: number }): Promise<OpenApp> {
+  const app = await openApp(viewport);
+  await app.page.goto(app.url, { timeout: 100_000 });
+  await nodes(app.page).first().waitFor({ timeout: 60_000 });
+  return app;
+}
+
 export async function screenshot(page: Page, name: string) {
   await mkdir(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });

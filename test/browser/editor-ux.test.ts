@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumMissing, chromiumMissingMessage } from './chromium.ts';
-import { dropFiles, node, nodes, openApp, runFinished, statuses, type OpenApp } from './editor-page.ts';
+import { dropFiles, node, nodes, openEditor, runFinished, statuses, type OpenApp } from './editor-page.ts';
 import { ROOT } from './server.ts';
 import { reducedParams, type ExampleNode } from '../reduced-steps.ts';
 
@@ -59,11 +59,8 @@ describe.skipIf(skip).sequential('the editor as a new user meets it', () => {
   let page: Page;
 
   beforeAll(async () => {
-    app = await openApp({ width: 1400, height: 900 });
+    app = await openEditor({ width: 1400, height: 900 });
     page = app.page;
-    // A busy machine can take a while to serve the first page of the dev server.
-    await page.goto(app.url, { timeout: 100_000 });
-    await nodes(page).first().waitFor({ timeout: 60_000 });
   }, 180_000);
 
   afterAll(async () => {

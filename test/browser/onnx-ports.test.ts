@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumMissing, chromiumMissingMessage } from './chromium.ts';
-import { dropFiles, edges, handle, node, nodes, openApp, runFinished, statuses, type OpenApp } from './editor-page.ts';
+import { dropFiles, edges, handle, node, nodes, openEditor, runFinished, statuses, type OpenApp } from './editor-page.ts';
 import { ROOT } from './server.ts';
 
 const skip = chromiumMissing && !process.env.CI;
@@ -42,10 +42,8 @@ describe.skipIf(skip).sequential('ONNX Model ports in Chromium', () => {
   let page: Page;
 
   beforeAll(async () => {
-    app = await openApp({ width: 1400, height: 900 });
+    app = await openEditor({ width: 1400, height: 900 });
     page = app.page;
-    await page.goto(app.url, { timeout: 100_000 });
-    await nodes(page).first().waitFor({ timeout: 60_000 });
   }, 180_000);
 
   afterAll(async () => {

@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTinyArPack } from '../../models/train/tiny-ar-pack.ts';
 import { chromiumMissing, chromiumMissingMessage } from './chromium.ts';
-import { dropFiles, node, nodes, openApp, runFinished, type OpenApp } from './editor-page.ts';
+import { dropFiles, node, nodes, openEditor, runFinished, type OpenApp } from './editor-page.ts';
 import { ROOT } from './server.ts';
 
 const skip = chromiumMissing && !process.env.CI;
@@ -52,10 +52,8 @@ describe.skipIf(skip).sequential('the Token Grid view in Chromium', () => {
 
   beforeAll(async () => {
     await writeTinyArPack(join(ROOT, PACK));
-    app = await openApp({ width: 1400, height: 900 });
+    app = await openEditor({ width: 1400, height: 900 });
     page = app.page;
-    await page.goto(app.url, { timeout: 100_000 });
-    await nodes(page).first().waitFor({ timeout: 60_000 });
   }, 180_000);
 
   afterAll(async () => {
