@@ -1,12 +1,12 @@
 // The per-worker cache of autoregressive packs, and what a model reference adds to one: its LoRA
 // and prefix files (checked against the transformer they were made for) and its added words
 // (embedding files bound to placeholders). Ports carry references; each worker loads once.
-import { readSafetensors, type Tensor } from '../../ml/index.ts';
+import type { Tensor } from '../../ml/index.ts';
 import { type ArAdapters, ArModel, checkArAdapter, loadArPack } from '../../models/ar/index.ts';
 import { ClipEmbedder } from '../../models/evaluator/embed.ts';
 import { readEmbeddingFile, slotOf, writtenOf } from '../../models/personalize/index.ts';
 import type { LoraWeights, ModelRef, Platform } from '../../runtime/index.ts';
-import { packFetch } from './model-cache.ts';
+import { adapterFile, packFetch } from './model-cache.ts';
 
 export interface LoadedAr {
   model: ArModel;
@@ -21,7 +21,6 @@ interface Cached extends LoadedAr {
 }
 
 const packs = new Map<string, Promise<Cached>>();
-const files = new Map<string, Promise<{ tensors: Record<string, Tensor>; meta: Record<string, string> }>>();
 
 /** An autoregressive pack, loaded and checked once per worker. */
 export function loadAr(pack: string, platform: Platform, signal: AbortSignal): Promise<LoadedAr> {
@@ -56,18 +55,6 @@ export function loadAr(pack: string, platform: Platform, signal: AbortSignal): P
   return p;
 }
 
-function readFile(source: string, platform: Platform, signal: AbortSignal) {
-  let f = files.get(source);
-  if (!f) {
-    f = platform.readSource(source, signal).then((bytes) => {
-      const { tensors, metadata } = readSafetensors(bytes);
-      return { tensors, meta: metadata };
-    });
-    files.set(source, f);
-    f.catch(() => files.delete(source));
-  }
-  return f;
-}
 
 /** Adds one adapter (a LoRA at a scale, or a prefix) to a stack, checked against the model. */
 function stack(model: ArModel, into: ArAdapters, a: { tensors: Record<string, Tensor>; meta?: Record<string, string> }, scale: number): void {
@@ -84,7 +71,7 @@ export async function adaptersFor(ref: ModelRef, model: ArModel, platform: Platf
   const out: ArAdapters = {};
   for (const l of ref.loras) {
     try {
-      stack(model, out, await readFile(l.ref, platform, signal), l.scale);
+      stack(model, out, await adapterFile(l.ref, platform, signal), l.scale);
     } catch (e) {
       throw new Error(`LoRA ${l.ref}: ${(e as Error).message}`);
     }
@@ -120,6 +107,5 @@ export function checkWord(vector: Tensor, model: ArModel, what: string): void {
 export async function clearArCache(): Promise<void> {
   const all = [...packs.values()];
   packs.clear();
-  files.clear();
   for (const p of all) await (await p.catch(() => null))?.release();
 }

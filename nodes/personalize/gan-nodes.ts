@@ -4,7 +4,7 @@
 // sub-category nearest the prompt to w; Encoder Inversion runs the pack's encoder (pSp/e4e, ReStyle
 // passes); the Latent Edit moves a code along GANSpace, label or text directions; Metrics scores
 // with the pack's evaluator. Codes travel on latent ports under their space's name ('w+', …).
-import { f32, readSafetensors, type Tensor, writeSafetensors } from '../../ml/index.ts';
+import { f32, type Tensor, writeSafetensors } from '../../ml/index.ts';
 import { classForPrompt } from '../../models/gan/classes.ts';
 import { checkCode } from '../../models/gan/codes.ts';
 import { applyEdit, directionAt, ganSpace, labelDirection, textDirection } from '../../models/gan/directions.ts';
@@ -25,7 +25,7 @@ import type samplerSpec from '../sampler.ts';
 import type { Ctx, Family, Out } from './families.ts';
 import { liveLoop } from './family-runs.ts';
 import { livePreview } from './loss-plot.ts';
-import { packFetch } from './model-cache.ts';
+import { adapterFile, packFetch } from './model-cache.ts';
 import { checkScoreInputs, scoreNode } from './score-images.ts';
 
 const SPACES: readonly GanSpace[] = ['z', 'w', 'w+', 's', 'f'];
@@ -68,19 +68,8 @@ function loadGan(pack: string, platform: Platform, signal: AbortSignal): Promise
   return p;
 }
 
-const loraCache = new Map<string, Promise<{ tensors: Record<string, Tensor>; meta: Record<string, string> }>>();
-
 function readLora(source: string, platform: Platform, signal: AbortSignal) {
-  let f = loraCache.get(source);
-  if (!f) {
-    f = platform.readSource(source, signal).then((bytes) => {
-      const { tensors, metadata } = readSafetensors(bytes);
-      return { tensors, meta: metadata };
-    });
-    loraCache.set(source, f);
-    f.catch(() => loraCache.delete(source));
-  }
-  return f.catch((e: Error) => {
+  return adapterFile(source, platform, signal).catch((e: Error) => {
     throw new Error(`LoRA ${source}: ${e.message}`);
   });
 }
@@ -301,7 +290,6 @@ export const ganFamily: Family = {
 export async function clearGanCache(): Promise<void> {
   const all = [...packs.values()];
   packs.clear();
-  loraCache.clear();
   for (const p of all) {
     const l = await p.catch(() => null);
     await l?.encoder?.release();

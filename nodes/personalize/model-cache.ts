@@ -1,6 +1,7 @@
 // The per-worker cache of loaded packs and sessions. Ports carry only a model REFERENCE (where the
 // pack is, which LoRA files sit on it); every worker resolves it here once, keeps the weights and
 // sessions, and reuses them for every later node. Keys: pack source (+ LoRA stack for denoisers).
+import { readSafetensors, type Tensor } from '../../ml/index.ts';
 import { hashText, type LoraWeights, type ModelRef, type Platform } from '../../runtime/index.ts';
 import { type FetchBytes, loadPack, PackError } from '../../models/pack/load.ts';
 import { checkEmbeddingFits, checkLoraFits, mergeLoras, PACK_ARCHITECTURES, PackModel, readEmbeddingFile, readLoraFile, slotOf } from '../../models/personalize/index.ts';
@@ -71,6 +72,25 @@ export function loadModel(pack: string, platform: Platform, signal: AbortSignal)
     p.catch(() => packs.delete(pack));
   }
   return p;
+}
+
+const adapterFiles = new Map<string, Promise<{ tensors: Record<string, Tensor>; meta: Record<string, string> }>>();
+
+/**
+ * An adapter file's tensors and metadata (a GAN's or an AR pack's LoRA or prefix), read once per
+ * worker; each family checks them against its model. A failed read is not kept.
+ */
+export function adapterFile(ref: string, platform: Platform, signal: AbortSignal) {
+  let f = adapterFiles.get(ref);
+  if (!f) {
+    f = platform.readSource(ref, signal).then((bytes) => {
+      const { tensors, metadata } = readSafetensors(bytes);
+      return { tensors, meta: metadata };
+    });
+    adapterFiles.set(ref, f);
+    f.catch(() => adapterFiles.delete(ref));
+  }
+  return f;
 }
 
 async function loraFile(ref: string, platform: Platform, signal: AbortSignal) {
@@ -144,5 +164,6 @@ export async function clearModelCache(): Promise<void> {
   packs.clear();
   families.clear();
   loraFiles.clear();
+  adapterFiles.clear();
   for (const p of all) await (await p.catch(() => null))?.release();
 }
