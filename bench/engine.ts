@@ -1,5 +1,5 @@
 // npm run bench:engine [-- --json] [--nets convnet,unet,ti] [--steps N] [--rounds N] [--warmup N] [--threads N]
-//                       [--batch N] [--ti-batch N] [--skip node,web,torch] [--profile]
+//                       [--batch N] [--ti-batch N] [--skip node,web,torch] [--profile] [--top N]
 //
 // One training step (forward, backward, optimizer) of three networks, timed on onnxruntime-node,
 // on onnxruntime-web's wasm backend inside Node, and on PyTorch CPU, in the same run:
@@ -44,6 +44,7 @@ const { values: opt } = parseArgs({
     matmul: { type: 'string', default: '2048' },
     skip: { type: 'string', default: '' },
     profile: { type: 'boolean' },
+    top: { type: 'string', default: '10' },
   },
 });
 const int = (s: string | undefined, name: string) => {
@@ -58,6 +59,8 @@ const THREADS = Math.max(1, int(opt.threads, 'threads'));
 const N = int(opt.batch, 'batch');
 const TI_N = Math.max(1, int(opt['ti-batch'], 'ti-batch'));
 const C = int(opt.channels, 'channels');
+/** How many of the slowest nodes (operators on PyTorch's side) --profile lists. */
+const TOP = Math.max(1, int(opt.top, 'top'));
 const S = int(opt.size, 'size');
 const M = int(opt.matmul, 'matmul');
 const SKIP = new Set((opt.skip ?? '').split(',').filter(Boolean));
@@ -333,7 +336,7 @@ async function ortProfile(net: BenchNet): Promise<Profile> {
     const rows = [...byNode].map(([name, { op, durs }]) => ({ name: name.slice(0, -'_kernel_time'.length), op, ms: median(durs) / 1e3 }));
     const kinds = byKind(rows.map((r) => ({ kind: kindOfOrt(r.op, r.name), ms: r.ms })));
     const outside = median(stepTimes) - median(runMs.slice(1));
-    return { kinds, top: rows.sort((a, b) => b.ms - a.ms).slice(0, 10), outside_ms: Math.max(0, outside) };
+    return { kinds, top: rows.sort((a, b) => b.ms - a.ms).slice(0, TOP), outside_ms: Math.max(0, outside) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -344,7 +347,7 @@ function torchProfile(net: BenchNet): Profile {
   const rows = (out.profile as { op: string; ms: number }[]).filter((r) => !r.op.startsWith('Optimizer.'));
   return {
     kinds: byKind(rows.map((r) => ({ kind: kindOfTorch(r.op), ms: r.ms }))),
-    top: rows.slice(0, 10).map((r) => ({ name: r.op, op: kindOfTorch(r.op), ms: r.ms })),
+    top: rows.slice(0, TOP).map((r) => ({ name: r.op, op: kindOfTorch(r.op), ms: r.ms })),
   };
 }
 

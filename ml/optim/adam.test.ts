@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Adam, AdamW } from './adam.ts';
+import { clipGradNorm } from './clip.ts';
 import { cosineDecay } from './schedule.ts';
 
 // Loss Σ a·p² + b·p, g = 2a·p + b; trajectories from PyTorch 1.13 (torch.optim.Adam / AdamW).
@@ -102,7 +103,30 @@ describe('Adam', () => {
     expect(Math.abs(r[1] - 1)).toBeLessThan(2e-3);
   });
 
+  it('clips to a global norm inside the step exactly as clipGradNorm before it does', () => {
+    // Two parameters, several steps: the first gradients are clipped (norm 13 > 2), the last are not.
+    const grads = [[3, -4, 12], [0.5, 0.25, -1], [0.1, 0, 0.2]].map((g) => ({ a: new Float32Array(g.slice(0, 2)), b: new Float32Array(g.slice(2)) }));
+    const start = () => ({ a: new Float32Array([1, -1]), b: new Float32Array([0.5]) });
+    const [inside, outside] = [start(), start()];
+    const [clipping, plain] = [new AdamW({ lr: 0.1, maxGradNorm: 2 }), new AdamW({ lr: 0.1 })];
+    const norms: number[] = [];
+    for (const g of grads) {
+      clipping.step(inside, { a: g.a.slice(), b: g.b.slice() });
+      const copy = { a: g.a.slice(), b: g.b.slice() };
+      norms.push(clipGradNorm(copy, 2));
+      plain.step(outside, copy);
+      expect(clipping.lastGradNorm).toBeCloseTo(norms.at(-1)!, 6);
+    }
+    expect(norms[0]).toBeCloseTo(13, 5);
+    for (const k of ['a', 'b'] as const) inside[k].forEach((v, i) => expect(v).toBeCloseTo(outside[k][i], 7));
+    // And the clip mattered: unclipped, the first moment of a after step 1 would be 0.1·3, not 0.1·3·2/13.
+    const once = new AdamW({ lr: 0.1, maxGradNorm: 2 });
+    once.step(start(), { a: grads[0].a.slice(), b: grads[0].b.slice() });
+    expect(once.state()['exp_avg.a'].data[0]).toBeCloseTo((0.1 * 3 * 2) / 13, 6);
+  });
+
   it('rejects bad hyperparameters', () => {
+    expect(() => new AdamW({ maxGradNorm: -1 })).toThrow(/max gradient norm/);
     expect(() => new Adam({ betas: [1, 0.999] })).toThrow(/betas/);
     expect(() => new AdamW({ weightDecay: -1 })).toThrow(/weight decay/);
   });

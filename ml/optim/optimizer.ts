@@ -28,24 +28,38 @@ export class OptimizerError extends Error {
 /**
  * Check everything a step needs before anything is written, so that a refused step (typically a
  * NaN or Inf gradient from a diverging loss) leaves the parameters at their last good value.
+ * Returns the global L2 norm of the gradients, which the same pass yields: a float64 sum of f32
+ * squares is finite exactly when every element is (no f32 square comes near float64's range), so
+ * the finiteness check and the norm that clipping needs cost one read of the gradients together.
  */
-export function checkStep(params: ParamMap, grads: ParamMap, lr: number): void {
+export function checkStep(params: ParamMap, grads: ParamMap, lr: number): number {
   if (!Number.isFinite(lr) || lr < 0) throw new OptimizerError(`learning rate ${lr} is not a finite non-negative number`);
   for (const name in grads) if (!Object.hasOwn(params, name)) throw new OptimizerError('has a gradient but is not being optimized', name);
+  let total = 0;
   for (const name in params) {
     const p = params[name];
     const g = grads[name];
     if (!Object.hasOwn(grads, name) || g === undefined) throw new OptimizerError('has no gradient', name);
     if (g.length !== p.length) throw new OptimizerError(`gradient has ${g.length} elements, parameter has ${p.length}`, name);
-    // x - x is 0 for finite x and NaN for ±Inf and NaN: one cheap pass, locate the culprit only on failure.
     let s = 0;
-    for (let i = 0; i < g.length; i++) s += g[i] - g[i];
-    if (s !== 0) {
+    for (let i = 0; i < g.length; i++) s += g[i] * g[i];
+    if (!Number.isFinite(s)) {
       let i = 0;
       while (Number.isFinite(g[i])) i++;
       throw new OptimizerError(`gradient is ${g[i]} at element ${i}; step refused, parameters unchanged`, name);
     }
+    total += s;
   }
+  return Math.sqrt(total);
+}
+
+/**
+ * The factor clipping by global norm scales every gradient by (PyTorch's clip_grad_norm_, with its
+ * 1e-6 guard): maxNorm / norm when the norm exceeds maxNorm, else 1.
+ */
+export function clipScale(norm: number, maxNorm: number): number {
+  const scale = maxNorm / (norm + 1e-6);
+  return Number.isFinite(norm) && scale < 1 ? scale : 1;
 }
 
 const STEP = 'step';
@@ -58,20 +72,32 @@ const STEP = 'step';
  */
 export abstract class StatefulOptimizer implements Optimizer {
   lr: number;
+  /**
+   * Clip the gradients to this global L2 norm before the update (`clipGradNorm`'s result, without its
+   * separate passes: the check's pass yields the norm, the update applies the factor as it reads).
+   */
+  maxGradNorm: number | undefined;
+  /** Global L2 norm of the last step's gradients, before clipping. */
+  lastGradNorm = 0;
   // Parallel arrays rather than a Map of Maps so the per-step loops need no iterators.
   private readonly slotNames: readonly string[];
   private slots: Map<string, Float32Array>[];
   private steps = new Map<string, number>();
 
-  constructor(lr: number, slotNames: readonly string[]) {
+  constructor(lr: number, slotNames: readonly string[], maxGradNorm?: number) {
+    if (maxGradNorm !== undefined && !(maxGradNorm >= 0)) throw new OptimizerError(`max gradient norm ${maxGradNorm} is not a non-negative number`);
     this.lr = lr;
+    this.maxGradNorm = maxGradNorm;
     for (const s of slotNames) if (s === STEP || s.includes('.')) throw new Error(`bad slot name ${s}`);
     this.slotNames = [...slotNames];
     this.slots = slotNames.map(() => new Map());
   }
 
-  /** Update one parameter; `t` is its 1-based step number, buffers come from `buffer`. */
-  protected abstract update(name: string, p: Float32Array, g: Float32Array, t: number): void;
+  /**
+   * Update one parameter; `t` is its 1-based step number, buffers come from `buffer`. The gradient
+   * to use is `g` times `scale` rounded to float32 (what clipping in place would have stored).
+   */
+  protected abstract update(name: string, p: Float32Array, g: Float32Array, t: number, scale: number): void;
 
   /** The slot buffer of a parameter, zero-filled on first use (the only allocation). */
   protected buffer(slot: string, name: string, n: number): Float32Array {
@@ -82,17 +108,19 @@ export abstract class StatefulOptimizer implements Optimizer {
   }
 
   step(params: ParamMap, grads: ParamMap): void {
-    checkStep(params, grads, this.lr);
+    const norm = checkStep(params, grads, this.lr);
     for (const name in params)
       for (let k = 0; k < this.slots.length; k++) {
         const b = this.slots[k].get(name);
         const n = params[name].length;
         if (b && b.length !== n) throw new OptimizerError(`state ${this.slotNames[k]} has ${b.length} elements, parameter has ${n}`, name);
       }
+    this.lastGradNorm = norm;
+    const scale = this.maxGradNorm === undefined ? 1 : clipScale(norm, this.maxGradNorm);
     for (const name in params) {
       const t = (this.steps.get(name) ?? 0) + 1;
       this.steps.set(name, t);
-      this.update(name, params[name], grads[name], t);
+      this.update(name, params[name], grads[name], t, scale);
     }
   }
 

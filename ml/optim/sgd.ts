@@ -10,6 +10,8 @@ export interface SgdOptions {
   dampening?: number;
   nesterov?: boolean;
   weightDecay?: number;
+  /** Clip the gradients to this global L2 norm first. */
+  maxGradNorm?: number;
 }
 
 export class Sgd extends StatefulOptimizer {
@@ -19,8 +21,8 @@ export class Sgd extends StatefulOptimizer {
   readonly weightDecay: number;
 
   constructor(opts: SgdOptions) {
-    const { lr, momentum = 0, dampening = 0, nesterov = false, weightDecay = 0 } = opts;
-    super(lr, momentum !== 0 ? ['momentum_buffer'] : []);
+    const { lr, momentum = 0, dampening = 0, nesterov = false, weightDecay = 0, maxGradNorm } = opts;
+    super(lr, momentum !== 0 ? ['momentum_buffer'] : [], maxGradNorm);
     if (!(momentum >= 0 && momentum < 1)) throw new OptimizerError(`SGD momentum ${momentum} is not in [0, 1)`);
     if (!(weightDecay >= 0)) throw new OptimizerError(`SGD weight decay ${weightDecay} is negative`);
     // Nesterov's look-ahead is only defined for undamped momentum.
@@ -31,17 +33,17 @@ export class Sgd extends StatefulOptimizer {
     this.weightDecay = weightDecay;
   }
 
-  protected update(name: string, p: Float32Array, g: Float32Array, t: number): void {
+  protected update(name: string, p: Float32Array, g: Float32Array, t: number, scale: number): void {
     const { lr, momentum: mu, weightDecay: wd, nesterov } = this;
     if (mu === 0) {
-      for (let i = 0; i < p.length; i++) p[i] -= lr * (g[i] + wd * p[i]);
+      for (let i = 0; i < p.length; i++) p[i] -= lr * (g[i] * scale + wd * p[i]);
       return;
     }
     const buf = this.buffer('momentum_buffer', name, p.length);
     const keep = t === 1 ? 0 : mu;
     const add = t === 1 ? 1 : 1 - this.dampening;
     for (let i = 0; i < p.length; i++) {
-      const d = g[i] + wd * p[i];
+      const d = g[i] * scale + wd * p[i];
       buf[i] = keep * buf[i] + add * d;
       p[i] -= lr * (nesterov ? d + mu * buf[i] : buf[i]);
     }

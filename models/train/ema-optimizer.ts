@@ -2,7 +2,7 @@
 // Optimizer: the shared training loop saves optimizer.state() in every checkpoint, so keeping the
 // EMA in that state makes it resume with everything else. The EMA warms up as (1 + n)/(10 + n)
 // (capped at the decay), so early averages are not dominated by the random initialization.
-import { AdamW, clipGradNorm, f32, type Optimizer, type Tensor } from '../../ml/index.ts';
+import { AdamW, f32, type Optimizer, type Tensor } from '../../ml/index.ts';
 
 const EMA = 'ema/';
 const COUNT = 'ema_count';
@@ -18,11 +18,8 @@ export class EmaOptimizer implements Optimizer {
   private readonly adam: AdamW;
   private ema = new Map<string, Float32Array>();
   private updates = 0;
-  /** Global gradient norm of the last step, before clipping. */
-  lastGradNorm = 0;
-
   constructor(private readonly o: EmaOptimizerOptions) {
-    this.adam = new AdamW({ lr: o.lr, weightDecay: o.weightDecay });
+    this.adam = new AdamW({ lr: o.lr, weightDecay: o.weightDecay, maxGradNorm: o.clipNorm });
   }
 
   get lr(): number {
@@ -32,20 +29,25 @@ export class EmaOptimizer implements Optimizer {
     this.adam.lr = v;
   }
 
+  /** Global gradient norm of the last step, before clipping. */
+  get lastGradNorm(): number {
+    return this.adam.lastGradNorm;
+  }
+
   /** Starts the average at the current weights for any weight it does not hold yet. */
   track(params: Record<string, Tensor>): void {
     for (const [n, t] of Object.entries(params)) if (!this.ema.has(n)) this.ema.set(n, (t.data as Float32Array).slice());
   }
 
   step(params: Record<string, Float32Array>, grads: Record<string, Float32Array>): void {
-    this.lastGradNorm = clipGradNorm(grads, this.o.clipNorm);
     this.adam.step(params, grads);
     this.updates++;
     const d = Math.min(this.o.emaDecay, (1 + this.updates) / (10 + this.updates));
     for (const [n, w] of Object.entries(params)) {
       let e = this.ema.get(n);
       if (!e) this.ema.set(n, (e = w.slice()));
-      for (let i = 0; i < e.length; i++) e[i] += (1 - d) * (w[i] - e[i]);
+      const k = 1 - d;
+      for (let i = 0, n = e.length; i < n; i++) e[i] += k * (w[i] - e[i]);
     }
   }
 
