@@ -1,6 +1,6 @@
 // npm run bench:personalize [-- --json] [--quick] [--concepts N] [--backend node|web] [--pack DIR]
 //                           [--random tiny|full] [--threads N] [--record] [--part all|inversion]
-//                           [--family diffusion|gan|ar]
+//                           [--family diffusion|gan|ar] [--evaluator DIR]
 //
 // --family gan runs the GAN family's inversion benchmark instead (bench/personalize-gan.ts), --family
 // ar the autoregressive family's personalization benchmark (bench/personalize-ar.ts); the default,
@@ -15,7 +15,8 @@
 // the expected orderings; --record keeps the table in README.md (a plain run writes no file). --random tiny runs on a random tiny
 // pack (proves the pipeline); --random full on random weights of the built-in architectures (the
 // seconds are what the trained pack will cost; the scores mean nothing). --backend web times
-// onnxruntime-web (wasm), the browser's runtime, inside Node.
+// onnxruntime-web (wasm), the browser's runtime, inside Node. --evaluator DIR scores with the
+// evaluator (and tokenizer) of the diffusion pack in DIR: one ruler for an old pack and its successor.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +26,7 @@ import { configureWasm, webBackend } from '../ml/session/web.ts';
 import { loadEmojiDataset, readHoldout } from '../models/data/emoji.ts';
 import { loadPixels, pixelBatch } from '../models/data/pixels.ts';
 import { mean, psnrPerImage } from '../models/eval/image-metrics.ts';
+import { loadJudge } from '../models/eval/judge.ts';
 import { loadPack } from '../models/pack/load.ts';
 import { COMPONENTS } from '../models/pack/manifest.ts';
 import { EMOJI_PACK_DIR, fileFetchBytes, readDiffusionManifest } from '../models/pack/write.ts';
@@ -34,6 +36,7 @@ import { generateImages, type Method, METHODS, personalize } from '../models/per
 import { PackModel } from '../models/personalize/model.ts';
 import { scoreImages } from '../models/personalize/scores.ts';
 import { writeTinyPack } from '../models/personalize/tiny-pack.ts';
+import { Tokenizer } from '../models/text/tokenizer.ts';
 
 const { values: opt } = parseArgs({
   options: {
@@ -47,6 +50,7 @@ const { values: opt } = parseArgs({
     threads: { type: 'string' },
     part: { type: 'string', default: 'all' },
     family: { type: 'string', default: 'diffusion' },
+    evaluator: { type: 'string' },
   },
 });
 const FULL = { tiSteps: 300, loraSteps: 250, hybridSteps: 60, invSteps: 1000, hybridInvSteps: 60, genSteps: 20, perPrompt: 2 };
@@ -77,7 +81,8 @@ async function main() {
   if (opt.backend === 'web') configureWasm({ threads: 1 });
   const backend = opt.backend === 'web' ? webBackend : nodeBackend;
   const model = new PackModel(await loadPack(fileFetchBytes(packDir), { architectures: PACK_ARCHITECTURES, components: needed }), backend, opt.threads ? { threads: Number(opt.threads) } : {});
-  const clip = methodsToo ? await model.evaluator() : null;
+  if (opt.evaluator && opt.record) throw new Error('--record keeps the pack\'s own ruler; --evaluator measures with another, so the two do not go together');
+  const judge = !methodsToo ? null : opt.evaluator ? await loadJudge(opt.evaluator, opt.threads ? { threads: Number(opt.threads) } : {}) : { clip: await model.evaluator(), tokenizer: new Tokenizer(model.manifest.tokenizer) };
 
   const holdout = readHoldout().concepts.slice(0, opt.concepts ? Number(opt.concepts) : undefined);
   const items = loadEmojiDataset({ split: 'holdout', styles: ['twemoji'] }).filter((it) => !it.tone);
@@ -95,7 +100,7 @@ async function main() {
       const word = method === 'floor' ? c.name : 'S*';
       for (const [k, prompt] of PROMPTS.entries()) {
         const images = await generateImages(model, p, prompt.replace('S*', word), S.perPrompt, { steps: S.genSteps, guidance: 4, seed: 1000 * i + k });
-        const s = await scoreImages(clip!, model.manifest.tokenizer, { images, n: S.perPrompt, size: model.resolution.width, references: { data: ref, n: 1 }, prompt, placeholderAs: c.name });
+        const s = await scoreImages(judge!.clip, judge!.tokenizer.config, { images, n: S.perPrompt, size: model.resolution.width, references: { data: ref, n: 1 }, prompt, placeholderAs: c.name });
         per[method].clipI.push(s.clipI);
         per[method].clipT.push(s.clipT);
       }
@@ -120,6 +125,7 @@ async function main() {
     log(`[${i + 1}/${chosen.length}] ${c.name}: ${[...scores, `inversion PSNR ${Object.entries(inv).map(([k, v]) => `${k} ${v.psnr.at(-1)!.toFixed(2)}`).join(', ')}`].join('; ')}`);
   }
   await model.release();
+  if (opt.evaluator) await judge?.clip.release();
   if (opt.random) rmSync(packDir, { recursive: true, force: true });
 
   const methods = Object.fromEntries(METHODS.map((m) => [m, { clipI: avg(per[m].clipI), clipT: avg(per[m].clipT), secondsPerConcept: m === 'floor' ? 0 : avg(per[m].seconds) }]));

@@ -32,6 +32,7 @@ import { AR_PACK_BUDGET_BYTES } from '../train/ar-export.ts';
 import { ArImages, type ArSampling } from './ar-images.ts';
 import { sheetItems, writeArSheet } from './ar-sheet.ts';
 import { mean, psnrPerImage } from './image-metrics.ts';
+import { loadJudge } from './judge.ts';
 import type { EvalFn, EvalOptions } from './options.ts';
 import { shuffled, T2I_EVAL } from './t2i.eval.ts';
 
@@ -85,10 +86,14 @@ export async function evaluateAr(opts: EvalOptions, overrides: ArEvalOverrides =
   if (!pack.evaluator) throw new Error('the AR pack was loaded without its evaluator');
   const session = { threads: opts.threads };
   const images = await ArImages.create(pack, { threads: opts.threads, batch: E.batch });
-  const clip = await ClipEmbedder.create(pack.evaluator.config, pack.evaluator.weights, { backend: nodeBackend, session }).catch(async (e: unknown) => {
+  const judge = await (opts.evaluatorDir
+    ? loadJudge(opts.evaluatorDir, session)
+    : ClipEmbedder.create(pack.evaluator.config, pack.evaluator.weights, { backend: nodeBackend, session }).then((clip) => ({ clip, tokenizer: images.captions }))
+  ).catch(async (e: unknown) => {
     await images.release();
     throw e;
   });
+  const { clip } = judge;
   const realPx = async (its: readonly EmojiItem[]) => pixelBatch(await loadPixels(its), its.map((_, i) => i)).data as Float32Array;
   const progress = (what: string, total: number) => (done: number) => log(`[ar] ${what}: ${done}/${total}`);
 
@@ -122,7 +127,7 @@ export async function evaluateAr(opts: EvalOptions, overrides: ArEvalOverrides =
     for (const style of CORE_STYLES) {
       const chosen = set.byStyle[style];
       const gen = await images.generate(chosen.map((it) => it.caption), E.seed, s, progress(`${style} captions`, chosen.length));
-      const r = await textToImageScores(clip, chosen.map((it) => images.captions.encode(it.caption).ids), gen, await realPx(chosen), TOP_K);
+      const r = await textToImageScores(clip, chosen.map((it) => judge.tokenizer.encode(it.caption).ids), gen, await realPx(chosen), TOP_K);
       Object.assign(metrics, { [`clipT_gen_${style}`]: r.clipTGenerated, [`clipT_real_${style}`]: r.clipTReal, [`top5_gen_${style}`]: r.topKGenerated, [`top5_real_${style}`]: r.topKReal });
     }
     for (const k of ['clipT', 'top5']) {

@@ -1,11 +1,12 @@
-// npm run eval:models [-- <name>…] [--pack DIR] [--threads T] [--quick] [--samples N] [--json] [--record] [--docs DIR]
+// npm run eval:models [-- <name>…] [--pack DIR] [--evaluator DIR] [--threads T] [--quick] [--samples N] [--json] [--record] [--docs DIR]
 // Runs the pack's evaluations (every models/eval/<name>.eval.ts, or the ones named) and prints one
 // table of their numbers, or JSON with --json. An evaluation whose components are not trained yet
 // is reported as skipped, not failed, so the command is useful while the pack is being built.
 // A plain run only prints: --record writes the numbers into the pack's manifest and the figures
 // (sample sheets) into docs/; --docs DIR writes the figures to DIR. Each evaluation measures the
 // pack it names as its default (the diffusion pack, the GAN pack for `gan`, the AR pack for `ar`)
-// unless --pack says.
+// unless --pack says. --evaluator DIR scores with the evaluator of the diffusion pack in DIR (one
+// ruler for an old pack and its successor); such numbers are not the pack's own, so --record refuses it.
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -59,6 +60,7 @@ export function parseEvalArgs(argv: string[]) {
     allowPositionals: true,
     options: {
       pack: { type: 'string' },
+      evaluator: { type: 'string' },
       threads: { type: 'string' },
       quick: { type: 'boolean' },
       samples: { type: 'string' },
@@ -71,6 +73,7 @@ export function parseEvalArgs(argv: string[]) {
   const unknown = names.filter((n) => !availableEvals().includes(n));
   if (unknown.length) throw new Error(`unknown evaluation ${unknown.join(', ')}; available: ${availableEvals().join(', ')}`);
   const record = values.record ?? false;
+  if (record && values.evaluator !== undefined) throw new Error('--record keeps a pack\'s numbers as measured by its own evaluator; with --evaluator they are another ruler\'s, so the two do not go together');
   const opts = evalOptionsSchema.parse({
     packDir: values.pack ?? EMOJI_PACK_DIR,
     threads: values.threads === undefined ? undefined : Number(values.threads),
@@ -78,6 +81,7 @@ export function parseEvalArgs(argv: string[]) {
     samples: values.samples === undefined ? undefined : Number(values.samples),
     record,
     docsDir: values.docs ?? (record ? join(HERE, '..', '..', 'docs') : undefined),
+    evaluatorDir: values.evaluator,
   });
   return { names, opts, json: values.json ?? false, packGiven: values.pack !== undefined };
 }

@@ -22,6 +22,7 @@ import { loadGanPack } from '../gan/pack.ts';
 import { GanSampler } from '../gan/sampler.ts';
 import { EMOJI_GAN_PACK_DIR, fileFetchBytes, recordMetrics } from '../pack/write.ts';
 import { centroidTopK, classCentroids } from './class-retrieval.ts';
+import { loadJudge } from './judge.ts';
 import type { EvalFn } from './options.ts';
 import { gridPng } from './png-grid.ts';
 import { shuffled, T2I_EVAL } from './t2i.eval.ts';
@@ -60,7 +61,7 @@ export const evaluate: EvalFn = async (opts) => {
   const labelOf = (it: EmojiItem) => classIndex.get(it.subcategory)!;
   const order = shuffled(items.length, new Rng(E.seed));
   const sampler = await GanSampler.create(pack.config, pack.generator, { backend: nodeBackend, session, batch: E.batch });
-  const clip = await ClipEmbedder.create(pack.evaluator.config, pack.evaluator.weights, { backend: nodeBackend, session });
+  const clip = opts.evaluatorDir ? (await loadJudge(opts.evaluatorDir, session)).clip : await ClipEmbedder.create(pack.evaluator.config, pack.evaluator.weights, { backend: nodeBackend, session });
   try {
     const t0 = performance.now();
     const queries = order.slice(0, n);

@@ -18,6 +18,11 @@ export const evalOptionsSchema = z.object({
   record: z.boolean().default(false),
   /** Images per sampled set, for evaluations that sample (default: their own; --quick: fewer). */
   samples: z.number().int().min(2).max(100_000).optional(),
+  /**
+   * Score with the evaluator (and its tokenizer) of the diffusion pack in this folder instead of the
+   * measured pack's own: one ruler for two packs (--evaluator DIR).
+   */
+  evaluatorDir: z.string().optional(),
 });
 
 export interface EvalOptions extends z.infer<typeof evalOptionsSchema> {

@@ -4,7 +4,7 @@
 // two styles' images of one concept (CLIP-I as a sanity figure: same concept, different artist).
 import type { Embedded } from './embed.ts';
 import { clipT, cosineMatrix, pairedCosine, type Rows, topKAccuracy } from './metrics.ts';
-import type { RetrievalItem } from './retrieval-set.ts';
+import type { RetrievalItem, RetrievalSets } from './retrieval-set.ts';
 
 /** What evaluating needs of a trained evaluator (ClipEmbedder fits it). */
 export interface Embeds {
@@ -37,6 +37,16 @@ export async function evaluateRetrieval<T extends RetrievalItem>(model: Embeds, 
   const styles = Object.keys(images);
   for (let i = 0; i < styles.length; i++)
     for (let j = i + 1; j < styles.length; j++) out[`clipIStyles_${styles[i]}_${styles[j]}`] = pairedCosine(images[styles[i]], images[styles[j]]);
+  return out;
+}
+
+/**
+ * evaluateRetrieval on the core set, then on each other style alone: their concept lists differ, so
+ * there are no cross-style pairs among them.
+ */
+export async function evaluateRetrievalSets<T extends RetrievalItem>(model: Embeds, sets: RetrievalSets<T>, inputs: Omit<RetrievalInputs<T>, 'byStyle'>): Promise<Record<string, number>> {
+  const out = await evaluateRetrieval(model, { byStyle: sets.core.byStyle, ...inputs });
+  for (const [style, items] of Object.entries(sets.other)) Object.assign(out, await evaluateRetrieval(model, { byStyle: { [style]: items }, ...inputs }));
   return out;
 }
 

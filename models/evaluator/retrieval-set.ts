@@ -39,3 +39,28 @@ export function retrievalSet<T extends RetrievalItem>(
   const byStyle = Object.fromEntries(styles.map((s) => [s, concepts.map((c) => base.get(c)!.get(s)!)]));
   return { concepts, byStyle };
 }
+
+export interface RetrievalSets<T> {
+  /** The fixed set: `count` concepts with a base image in every core style, per core style. */
+  core: { concepts: string[]; byStyle: Record<string, T[]> };
+  /** Per other style present in the items: the core set's concepts it draws, their base images. */
+  other: Record<string, T[]>;
+}
+
+/**
+ * The fixed set over the core styles, and per other style the same concepts as far as that style
+ * draws them. The other styles cover fewer concepts (Firefox's 650 of 1,911), so each is scored among
+ * its own captions only, and its top-k is easier the fewer concepts it has.
+ */
+export function retrievalSets<T extends RetrievalItem>(items: readonly T[], coreStyles: readonly string[], otherStyles: readonly string[], count = RETRIEVAL_CONCEPTS): RetrievalSets<T> {
+  const core = retrievalSet(items, coreStyles, count);
+  const base = new Map(items.filter((it) => !it.tone).map((it) => [`${it.style}\n${it.concept}`, it]));
+  const present = new Set(items.map((it) => it.style));
+  const other: Record<string, T[]> = {};
+  for (const style of otherStyles.filter((s) => present.has(s) && !coreStyles.includes(s))) {
+    const chosen = core.concepts.flatMap((c) => base.get(`${style}\n${c}`) ?? []);
+    // Retrieval among fewer than 5 captions says nothing about top-5.
+    if (chosen.length >= 5) other[style] = chosen;
+  }
+  return { core, other };
+}

@@ -15,8 +15,8 @@ import { ConceptBatches, mix } from '../evaluator/batches.ts';
 import { buildTrainingGraph, IO } from '../evaluator/clip.ts';
 import { type ClipConfig, clipConfig } from '../evaluator/config.ts';
 import { ClipEmbedder } from '../evaluator/embed.ts';
-import { evaluateRetrieval } from '../evaluator/evaluate.ts';
-import { RETRIEVAL_CONCEPTS, retrievalSet } from '../evaluator/retrieval-set.ts';
+import { evaluateRetrievalSets } from '../evaluator/evaluate.ts';
+import { RETRIEVAL_CONCEPTS, type RetrievalSets, retrievalSets } from '../evaluator/retrieval-set.ts';
 import { emojiPackBase } from '../pack/emoji-pack.ts';
 import { exportComponent } from '../pack/write.ts';
 import { emojiTokenizer } from '../text/emoji-vocab.ts';
@@ -38,30 +38,10 @@ export function evaluatorSettings(config: ClipConfig, o: { batch: number; lr: nu
   return { config, augment: DEFAULT_AUGMENT, batch: o.batch, lr: o.lr, warmup, minLr: o.lr * EVALUATOR_DEFAULTS.minLrRatio, weightDecay: EVALUATOR_DEFAULTS.weightDecay, steps: o.steps, smoke: o.smoke };
 }
 
-export interface EvaluatorRetrievalSets {
-  /** The fixed set: `count` concepts with a base image in both core styles, per core style. */
-  core: { concepts: string[]; byStyle: Record<string, EmojiItem[]> };
-  /** Per other style present in the items: the core set's concepts it draws, their base images. */
-  other: Record<string, EmojiItem[]>;
-}
+export type EvaluatorRetrievalSets = RetrievalSets<EmojiItem>;
 
-/**
- * The retrieval sets of a training run. The core set is the one every evaluator so far was scored
- * on; the other styles cover fewer concepts (Firefox's 650 of 1,911), so each is scored among its
- * own captions only, and its top-k is easier the fewer concepts it has.
- */
-export function evaluatorRetrievalSets(items: readonly EmojiItem[], count: number): EvaluatorRetrievalSets {
-  const core = retrievalSet(items, CORE_STYLES, count);
-  const base = new Map(items.filter((it) => !it.tone).map((it) => [`${it.style}\n${it.concept}`, it]));
-  const present = new Set(items.map((it) => it.style));
-  const other: Record<string, EmojiItem[]> = {};
-  for (const style of STYLES.filter((s) => present.has(s) && !(CORE_STYLES as readonly string[]).includes(s))) {
-    const chosen = core.concepts.flatMap((c) => base.get(`${style}\n${c}`) ?? []);
-    // Retrieval among fewer than 5 captions says nothing about top-5.
-    if (chosen.length >= 5) other[style] = chosen;
-  }
-  return { core, other };
-}
+/** The retrieval sets of a training run: the core set every evaluator so far was scored on, and the other styles' share of it. */
+export const evaluatorRetrievalSets = (items: readonly EmojiItem[], count: number): EvaluatorRetrievalSets => retrievalSets(items, CORE_STYLES, STYLES, count);
 
 /** Image→caption retrieval (and the other evaluate.ts figures) of weights on the fixed sets. */
 export async function retrievalMetrics(
@@ -79,10 +59,7 @@ export async function retrievalMetrics(
     encode: (c: string) => tokenizer.encode(c).ids,
   };
   try {
-    const out = await evaluateRetrieval(embedder, { byStyle: sets.core.byStyle, ...inputs });
-    // One call per other style: their concept lists differ, so no cross-style pairs among them.
-    for (const [style, items] of Object.entries(sets.other)) Object.assign(out, await evaluateRetrieval(embedder, { byStyle: { [style]: items }, ...inputs }));
-    return out;
+    return await evaluateRetrievalSets(embedder, sets, inputs);
   } finally {
     await embedder.release();
   }
