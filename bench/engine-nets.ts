@@ -9,7 +9,9 @@ import { Adam, AdamW } from '../ml/optim/adam.ts';
 import { randn, Rng } from '../ml/random.ts';
 import { f32, i64, type Tensor } from '../ml/tensor.ts';
 import type { Optimizer } from '../ml/train/trainer.ts';
-import { diffusionConfigSchema, type DiffusionConfig, trainingGraph, unetTrainingGraph } from '../models/diffusion/graphs.ts';
+import { configFromArchitectures } from '../models/diffusion/architecture.ts';
+import { type DiffusionConfig, trainingGraph, unetTrainingGraph } from '../models/diffusion/graphs.ts';
+import { EMOJI_PACK_DIR, readDiffusionManifest } from '../models/pack/write.ts';
 import { textualInversionGraph } from '../models/personalize/inversion-graphs.ts';
 
 export type NetName = 'convnet' | 'unet' | 'ti';
@@ -61,14 +63,42 @@ export function convNet(n: number, c: number, s: number): BenchNet {
   };
 }
 
-/** The built-in pack's architecture (public/models/emoji-diffusion/manifest.json). */
-export const PACK_CONFIG: DiffusionConfig = diffusionConfigSchema.parse({
-  text: { vocabSize: 1825, maxLength: 20, dim: 128, layers: 3, heads: 4, mlpRatio: 4 },
-  unet: { latentChannels: 4, latentSize: 16, channels: [48, 96, 96], attention: [false, true, true], layersPerBlock: 1, contextDim: 128, heads: 4, groups: 16, timesteps: 1000 },
-});
+/** The diffusion architecture of a pack folder (by default the built-in pack), from its manifest. */
+export function packConfig(dir = EMOJI_PACK_DIR): DiffusionConfig {
+  const m = readDiffusionManifest(dir);
+  const [text, unet] = [m?.components.textEncoder, m?.components.unet];
+  if (!text || !unet) throw new Error(`bench:engine: no trained text encoder and UNet in ${dir}`);
+  return configFromArchitectures(text.architecture, unet.architecture);
+}
 
-function denoisingFeeds(n: number, rng: Rng): Record<string, Tensor> {
-  const u = PACK_CONFIG.unet;
+/** The architecture as engine_torch.py's --arch reads it, so PyTorch builds the same network. */
+function torchArch(c: DiffusionConfig): string {
+  const u = c.unet;
+  const schedule = u.schedule ?? { kind: 'scaled-linear', steps: u.timesteps, betaStart: 0.00085, betaEnd: 0.012 };
+  if (schedule.kind !== 'scaled-linear') throw new Error(`bench:engine: engine_torch.py knows the scaled-linear schedule, not ${schedule.kind}`);
+  return JSON.stringify({
+    latent_channels: u.latentChannels,
+    latent_size: u.latentSize,
+    channels: u.channels,
+    attention: u.attention,
+    layers_per_block: u.layersPerBlock,
+    context_dim: u.contextDim,
+    heads: u.heads,
+    groups: u.groups,
+    timesteps: u.timesteps,
+    prediction: u.prediction,
+    beta_start: schedule.betaStart,
+    beta_end: schedule.betaEnd,
+    max_length: c.text.maxLength,
+    text_dim: c.text.dim,
+    text_layers: c.text.layers,
+    text_heads: c.text.heads,
+    text_mlp: c.text.mlpRatio,
+  });
+}
+
+function denoisingFeeds(c: DiffusionConfig, n: number, rng: Rng): Record<string, Tensor> {
+  const u = c.unet;
   const shape = [n, u.latentChannels, u.latentSize, u.latentSize];
   return {
     noisy: randn(shape, rng),
@@ -79,10 +109,10 @@ function denoisingFeeds(n: number, rng: Rng): Record<string, Tensor> {
 }
 
 /** Every weight of the pack's UNet under the diffusion loss, context fed: the denoiser's step. */
-export function unetNet(n: number): BenchNet {
-  const { graph, p } = unetTrainingGraph(PACK_CONFIG, n, { seed: 0 });
+export function unetNet(n: number, config: DiffusionConfig): BenchNet {
+  const { graph, p } = unetTrainingGraph(config, n, { seed: 0 });
   const rng = new Rng(1);
-  const { maxLength: L, dim: D } = PACK_CONFIG.text;
+  const { maxLength: L, dim: D } = config.text;
   return {
     name: 'unet',
     title: `the pack's UNet (${p.count()} weights; group norm, self- and cross-attention, up/down sampling), diffusion loss, AdamW; batch ${n}, 4x16x16 latents`,
@@ -91,18 +121,18 @@ export function unetNet(n: number): BenchNet {
     params: p.initial(),
     trainable: p.names(),
     optimizer: () => new AdamW({ lr: 1e-4, weightDecay: 0.01 }),
-    feeds: { ...denoisingFeeds(n, rng), context: randn([n, L, D], rng) },
-    torchArgs: ['--net', 'unet', '--batch', String(n)],
+    feeds: { ...denoisingFeeds(config, n, rng), context: randn([n, L, D], rng) },
+    torchArgs: ['--net', 'unet', '--batch', String(n), '--arch', torchArch(config)],
   };
 }
 
 /** Textual Inversion: one word vector through the frozen text encoder and UNet, Adam on the vector. */
-export function tiNet(n: number): BenchNet {
-  const { graph, weights } = textualInversionGraph(PACK_CONFIG, n);
+export function tiNet(n: number, config: DiffusionConfig): BenchNet {
+  const { graph, weights } = textualInversionGraph(config, n);
   // The frozen weights' values: any will do for timing, so the modules' initial ones.
-  const init = trainingGraph(PACK_CONFIG, 1, { seed: 0 }).p.initial();
+  const init = trainingGraph(config, 1, { seed: 0 }).p.initial();
   const rng = new Rng(1);
-  const { maxLength: L, dim: D } = PACK_CONFIG.text;
+  const { maxLength: L, dim: D } = config.text;
   const params: Record<string, Tensor> = { vector: randn([1, D], rng, 0.02) };
   for (const w of weights) params[w] = init[w];
   const mask = new Float32Array(n * L);
@@ -115,7 +145,7 @@ export function tiNet(n: number): BenchNet {
     params,
     trainable: ['vector'],
     optimizer: () => new Adam({ lr: 5e-3 }),
-    feeds: { ...denoisingFeeds(n, rng), embeds: randn([n, L, D], rng, 0.02), mask: f32([n, L, 1], mask) },
-    torchArgs: ['--net', 'ti', '--batch', String(n)],
+    feeds: { ...denoisingFeeds(config, n, rng), embeds: randn([n, L, D], rng, 0.02), mask: f32([n, L, 1], mask) },
+    torchArgs: ['--net', 'ti', '--batch', String(n), '--arch', torchArch(config)],
   };
 }

@@ -1,5 +1,5 @@
 // npm run bench:engine [-- --json] [--nets convnet,unet,ti] [--steps N] [--rounds N] [--warmup N] [--threads N]
-//                       [--batch N] [--ti-batch N] [--skip node,web,torch] [--profile] [--top N]
+//                       [--batch N] [--ti-batch N] [--skip node,web,torch] [--profile] [--top N] [--pack DIR]
 //
 // One training step (forward, backward, optimizer) of three networks, timed on onnxruntime-node,
 // on onnxruntime-web's wasm backend inside Node, and on PyTorch CPU, in the same run:
@@ -8,6 +8,8 @@
 //            so the ratio says how much of the backend's practical ceiling a step uses;
 //   unet     the built-in pack's denoiser UNet, every weight trained (the pack's training step);
 //   ti       a Textual Inversion step (one word vector through the frozen text encoder and UNet).
+// Both follow the architecture in the pack's manifest (--pack DIR: another pack folder's), and
+// PyTorch builds the same from it.
 // Each step's CPU time (all threads) is reported beside its wall time: when other jobs share the
 // cores, it is the steadier measure of the work a step is.
 // --profile adds where a step's time goes, by operator kind, on onnxruntime-node (its profiler)
@@ -24,7 +26,7 @@ import { nodeBackend } from '../ml/session/node.ts';
 import type { Backend } from '../ml/session/session.ts';
 import { configureWasm, webBackend } from '../ml/session/web.ts';
 import { Trainer } from '../ml/train/trainer.ts';
-import { type BenchNet, convNet, NET_NAMES, type NetName, tiNet, unetNet } from './engine-nets.ts';
+import { type BenchNet, convNet, NET_NAMES, type NetName, packConfig, tiNet, unetNet } from './engine-nets.ts';
 import { kindOfOrt, kindOfTorch, OP_KINDS } from './op-kinds.ts';
 
 const PYTHON = '/usr/bin/python3';
@@ -45,6 +47,7 @@ const { values: opt } = parseArgs({
     skip: { type: 'string', default: '' },
     profile: { type: 'boolean' },
     top: { type: 'string', default: '10' },
+    pack: { type: 'string' },
   },
 });
 const int = (s: string | undefined, name: string) => {
@@ -79,8 +82,8 @@ const warmupOf = (net: NetName) => (net === 'convnet' ? WARMUP : Math.min(WARMUP
 
 function makeNet(name: NetName): BenchNet {
   if (name === 'convnet') return convNet(N, C, S);
-  if (name === 'unet') return unetNet(N);
-  return tiNet(TI_N);
+  if (name === 'unet') return unetNet(N, packConfig(opt.pack));
+  return tiNet(TI_N, packConfig(opt.pack));
 }
 
 // ---- timing -----------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ bench/engine.ts, timed the same way (warm-up, then the median of N steps). Print
 on stdout.
 
     /usr/bin/python3 bench/engine_torch.py --net convnet --steps 10 --warmup 3 --threads 2 [--batch 32 --channels 64 --size 16]
-    /usr/bin/python3 bench/engine_torch.py --net unet --batch 32 [--profile]
+    /usr/bin/python3 bench/engine_torch.py --net unet --batch 32 [--arch JSON] [--profile]
     /usr/bin/python3 bench/engine_torch.py --net ti --batch 4
 
 Nets:
@@ -145,55 +145,62 @@ def sinusoidal_table(steps, dim):
 
 
 class UNet(nn.Module):
-    """models/diffusion/unet.ts with layersPerBlock 1."""
+    """models/diffusion/unet.ts: layers_per_block ResBlocks (+ attention) per level going down, one
+    more going up; a v-model converts v̂ to ε̂ in the network, as the graph does."""
 
-    def __init__(self, latent_channels=4, channels=(48, 96, 96), attention=(False, True, True), context_dim=128, heads=4, groups=16, timesteps=1000):
+    def __init__(self, a):
         super().__init__()
-        ch = list(channels)
-        temb = ch[0] * 4
-        self.register_buffer("table", sinusoidal_table(timesteps, ch[0]))
+        ch, attention, groups, temb = list(a["channels"]), a["attention"], a["groups"], a["channels"][0] * 4
+        ctx, heads, per = a["context_dim"], a["heads"], a["layers_per_block"]
+        self.register_buffer("table", sinusoidal_table(a["timesteps"], ch[0]))
+        betas = torch.linspace(a["beta_start"] ** 0.5, a["beta_end"] ** 0.5, a["timesteps"], dtype=torch.float64) ** 2
+        self.register_buffer("alpha_bar", torch.cumprod(1 - betas, 0).float())
+        self.v_prediction = a["prediction"] == "v"
         self.time_linear_1, self.time_linear_2 = nn.Linear(ch[0], temb), nn.Linear(temb, temb)
-        self.conv_in = nn.Conv2d(latent_channels, ch[0], 3, padding=1)
+        self.conv_in = nn.Conv2d(a["latent_channels"], ch[0], 3, padding=1)
         skips, cur = [ch[0]], ch[0]
         self.down = nn.ModuleList()
         for i, out in enumerate(ch):
             lvl = nn.Module()
-            lvl.res = ResBlock(cur, out, temb, groups)
-            lvl.attn = SpatialTransformer(out, context_dim, heads, groups) if attention[i] else None
-            skips.append(out)
-            cur = out
+            lvl.res, lvl.attn = nn.ModuleList(), nn.ModuleList()
+            for _ in range(per):
+                lvl.res.append(ResBlock(cur, out, temb, groups))
+                if attention[i]:
+                    lvl.attn.append(SpatialTransformer(out, ctx, heads, groups))
+                skips.append(out)
+                cur = out
             lvl.sampler = nn.Conv2d(out, out, 3, stride=2, padding=1) if i < len(ch) - 1 else None
             if lvl.sampler is not None:
                 skips.append(out)
             self.down.append(lvl)
         self.mid_res1 = ResBlock(cur, cur, temb, groups)
-        self.mid_attn = SpatialTransformer(cur, context_dim, heads, groups)
+        self.mid_attn = SpatialTransformer(cur, ctx, heads, groups)
         self.mid_res2 = ResBlock(cur, cur, temb, groups)
         self.up = nn.ModuleList()
         for k, out in enumerate(reversed(ch)):
             i = len(ch) - 1 - k
             lvl = nn.Module()
-            lvl.res = nn.ModuleList()
-            lvl.attn = nn.ModuleList()
-            for _ in range(2):
+            lvl.res, lvl.attn = nn.ModuleList(), nn.ModuleList()
+            for _ in range(per + 1):
                 lvl.res.append(ResBlock(cur + skips.pop(), out, temb, groups))
                 if attention[i]:
-                    lvl.attn.append(SpatialTransformer(out, context_dim, heads, groups))
+                    lvl.attn.append(SpatialTransformer(out, ctx, heads, groups))
                 cur = out
             lvl.sampler = nn.Conv2d(out, out, 3, padding=1) if i > 0 else None
             self.up.append(lvl)
         self.norm_out = nn.GroupNorm(groups, ch[0])
-        self.conv_out = nn.Conv2d(ch[0], latent_channels, 3, padding=1)
+        self.conv_out = nn.Conv2d(ch[0], a["latent_channels"], 3, padding=1)
 
     def forward(self, x, t, context):
         temb = F.silu(self.time_linear_2(F.silu(self.time_linear_1(self.table[t]))))
         h = self.conv_in(x)
         skips = [h]
         for lvl in self.down:
-            h = lvl.res(h, temb)
-            if lvl.attn is not None:
-                h = lvl.attn(h, context)
-            skips.append(h)
+            for j, res in enumerate(lvl.res):
+                h = res(h, temb)
+                if len(lvl.attn):
+                    h = lvl.attn[j](h, context)
+                skips.append(h)
             if lvl.sampler is not None:
                 h = lvl.sampler(h)
                 skips.append(h)
@@ -205,7 +212,11 @@ class UNet(nn.Module):
                     h = lvl.attn[j](h, context)
             if lvl.sampler is not None:
                 h = lvl.sampler(F.interpolate(h, scale_factor=2, mode="nearest"))
-        return self.conv_out(F.silu(self.norm_out(h)))
+        out = self.conv_out(F.silu(self.norm_out(h)))
+        if not self.v_prediction:
+            return out
+        ab = self.alpha_bar[t][:, None, None, None]
+        return ab.sqrt() * out + (1 - ab).sqrt() * x
 
 
 class EncoderLayer(nn.Module):
@@ -235,16 +246,20 @@ class TextEncoder(nn.Module):
         return self.final_norm(h)
 
 
-# The pack's configuration (public/models/emoji-diffusion/manifest.json).
-LATENT, SIDE, MAX_LEN, DIM = 4, 16, 20, 128
+# The first pack's architecture; bench/engine.ts passes the measured pack's as --arch.
+FIRST_PACK = {
+    "latent_channels": 4, "latent_size": 16, "channels": [48, 96, 96], "attention": [False, True, True], "layers_per_block": 1,
+    "context_dim": 128, "heads": 4, "groups": 16, "timesteps": 1000, "prediction": "epsilon", "beta_start": 0.00085, "beta_end": 0.012,
+    "max_length": 20, "text_dim": 128, "text_layers": 3, "text_heads": 4, "text_mlp": 4,
+}
 
 
-def denoising_batch(b):
-    shape = (b, LATENT, SIDE, SIDE)
+def denoising_batch(a, b):
+    shape = (b, a["latent_channels"], a["latent_size"], a["latent_size"])
     return {
         "noisy": torch.randn(shape),
         "noise": torch.randn(shape),
-        "t": torch.randint(0, 1000, (b,)),
+        "t": torch.randint(0, a["timesteps"], (b,)),
         "weights": torch.ones(b, 1, 1, 1),
     }
 
@@ -267,20 +282,23 @@ def build(a):
         target = torch.randn(a.batch, c, a.size, a.size)
         loss = lambda: F.mse_loss(net(x), target)
     elif a.net == "unet":
-        net = UNet()
+        arch = {**FIRST_PACK, **json.loads(a.arch)}
+        net = UNet(arch)
         opt = torch.optim.AdamW(net.parameters(), lr=1e-4, weight_decay=0.01)
-        d = denoising_batch(a.batch)
-        context = torch.randn(a.batch, MAX_LEN, DIM)
+        d = denoising_batch(arch, a.batch)
+        context = torch.randn(a.batch, arch["max_length"], arch["text_dim"])
         loss = lambda: denoising_loss(net(d["noisy"], d["t"], context), d["noise"], d["weights"])
     elif a.net == "ti":
-        text, unet = TextEncoder(), UNet()
+        arch = {**FIRST_PACK, **json.loads(a.arch)}
+        text, unet = TextEncoder(arch["max_length"], arch["text_dim"], arch["text_layers"], arch["text_heads"], arch["text_mlp"]), UNet(arch)
+        max_len, dim = arch["max_length"], arch["text_dim"]
         for p in [*text.parameters(), *unet.parameters()]:
             p.requires_grad_(False)
-        vector = torch.zeros(1, DIM, requires_grad=True)
+        vector = torch.zeros(1, dim, requires_grad=True)
         opt = torch.optim.Adam([vector], lr=5e-3)
-        d = denoising_batch(a.batch)
-        embeds = torch.randn(a.batch, MAX_LEN, DIM) * 0.02
-        mask = torch.zeros(a.batch, MAX_LEN, 1)
+        d = denoising_batch(arch, a.batch)
+        embeds = torch.randn(a.batch, max_len, dim) * 0.02
+        mask = torch.zeros(a.batch, max_len, 1)
         mask[:, 1] = 1
         loss = lambda: denoising_loss(unet(d["noisy"], d["t"], text(embeds + mask * vector)), d["noise"], d["weights"])
     else:
@@ -324,6 +342,7 @@ def main():
     ap.add_argument("--matmul-reps", type=int, default=3, help="0 skips torch.mm (slow with a reference BLAS)")
     ap.add_argument("--no-forward", action="store_true", help="time the training step only")
     ap.add_argument("--profile", action="store_true", help="add the operator profile of the step")
+    ap.add_argument("--arch", default="{}", help="the diffusion pack's architecture as JSON (unet, ti); default the first pack's")
     a = ap.parse_args()
 
     torch.set_num_threads(a.threads)
