@@ -16,7 +16,7 @@ import { EMOJI_PACK_DIR } from '../pack/write.ts';
 import { arLatents, type ArLatentSet } from './ar-latents.ts';
 import { EpochSampler } from './batches.ts';
 import { startRun, trainLoop } from './loop.ts';
-import type { TrainFn } from './options.ts';
+import { runShape, type TrainFn } from './options.ts';
 
 /**
  * Measured 1.0 s/step at batch 64 on one onnxruntime thread with the other core busy (1.9 s when
@@ -37,10 +37,7 @@ export const train: TrainFn = async (opts) => {
   const model = quantizer === 'fsq' ? 'ar-tokenizer' : 'ar-tokenizer-vq';
   const base = quantizer === 'fsq' ? AR_TOKENIZER_CONFIG : AR_TOKENIZER_VQ_CONFIG;
   const config: ArTokenizerConfig = opts.smoke ? arTokenizerConfigSchema.parse({ ...base, ...SMOKE.arch }) : base;
-  const steps = opts.steps ?? (opts.smoke ? SMOKE.steps : D.steps);
-  const batch = opts.batch ?? (opts.smoke ? SMOKE.batch : D.batch);
-  const lr = opts.lr ?? (opts.smoke ? SMOKE.lr : D.lr);
-  const warmup = Math.min(opts.smoke ? SMOKE.warmup : D.warmup, Math.floor(steps / 10));
+  const { steps, batch, lr, warmup } = runShape(opts, D, SMOKE);
   const seed = D.seed;
 
   // Both quantizers read the same latents, cached beside the FSQ run.

@@ -27,7 +27,7 @@ import { EmaOptimizer } from './ema-optimizer.ts';
 import { startRun, trainLoop } from './loop.ts';
 import { exportArPack } from './ar-export.ts';
 import { emojiTokenSource, findImageTokenizer, fingerprintOfKey, latentVaeFor, tokenizerRunName } from './ar-tokens.ts';
-import type { ExportOnlyFn, TrainFn, TrainOptions, TrainResult } from './options.ts';
+import { type ExportOnlyFn, runShape, type TrainFn, type TrainOptions, type TrainResult } from './options.ts';
 
 /**
  * The default transformer (5.31 M weights: width 256, 6 layers, 8 heads, a 20-token caption
@@ -134,10 +134,7 @@ export const exportOnly: ExportOnlyFn = async (opts) => {
 export async function trainAr(opts: TrainOptions, makeSource: TokenSourceFactory): Promise<TrainResult> {
   const D = AR_DEFAULTS;
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
-  const steps = opts.steps ?? (opts.smoke ? SMOKE.steps : D.steps);
-  const batch = opts.batch ?? (opts.smoke ? SMOKE.batch : D.batch);
-  const lr = opts.lr ?? (opts.smoke ? SMOKE.lr : D.lr);
-  const warmup = Math.min(opts.smoke ? SMOKE.warmup : D.warmup, Math.floor(steps / 10));
+  const { steps, batch, lr, warmup } = runShape(opts, D, SMOKE);
   const seed = D.seed;
 
   const text = await packTextEncoder();

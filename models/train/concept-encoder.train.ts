@@ -21,7 +21,7 @@ import { writeTinyPack } from '../personalize/tiny-pack.ts';
 import { stepRng } from './batches.ts';
 import { encodeLatents, sampleLatent } from './latents.ts';
 import { startRun, trainLoop } from './loop.ts';
-import type { TrainFn } from './options.ts';
+import { runShape, type TrainFn } from './options.ts';
 
 export const CONCEPT_DEFAULTS = { steps: 3000, batch: 16, lr: 1e-3, warmup: 100, minLrRatio: 0.1, weightDecay: 0.01, reg: 1e-3, checkpointEvery: 250, seed: 0 };
 const SMOKE = { steps: 6, batch: 2, examples: 6, checkpointEvery: 3 };
@@ -37,9 +37,7 @@ interface Examples {
 export const train: TrainFn = async (opts) => {
   const C = CONCEPT_DEFAULTS;
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
-  const steps = opts.steps ?? (opts.smoke ? SMOKE.steps : C.steps);
-  const batch = opts.batch ?? (opts.smoke ? SMOKE.batch : C.batch);
-  const lr = opts.lr ?? C.lr;
+  const { steps, batch, lr, warmup } = runShape(opts, C, SMOKE);
   // A smoke run trains against a tiny random pack of its own, so it never needs (or touches) the real one.
   const packDir = opts.smoke ? join(opts.checkpoints, 'concept-encoder-smoke-pack') : opts.out;
   if (opts.smoke) await writeTinyPack(packDir, { without: ['conceptEncoder'] });
@@ -121,7 +119,7 @@ export const train: TrainFn = async (opts) => {
       run,
       trainer,
       optimizer,
-      schedule: warmupCosine(lr, Math.min(C.warmup, Math.floor(steps / 10)), steps, lr * C.minLrRatio),
+      schedule: warmupCosine(lr, warmup, steps, lr * C.minLrRatio),
       totalSteps: steps,
       seed: C.seed,
       settings,

@@ -41,7 +41,7 @@ import { denoiserData, type DenoiserData } from './denoiser-data.ts';
 import { exportDenoiser } from './denoiser-export.ts';
 import { EmaOptimizer } from './ema-optimizer.ts';
 import { startRun, trainLoop } from './loop.ts';
-import type { TrainFn } from './options.ts';
+import { runShape, type TrainFn } from './options.ts';
 
 /**
  * Sized for ≤ 6 hours of one core: 14.2 M weights (UNet 12.1 M, text encoder 2.1 M) measured 1.9 s/step
@@ -91,10 +91,7 @@ const SMOKE = {
 export const train: TrainFn = async (opts) => {
   const D = DENOISER_DEFAULTS;
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
-  const steps = opts.steps ?? (opts.smoke ? SMOKE.steps : D.steps);
-  const batch = opts.batch ?? (opts.smoke ? SMOKE.batch : D.batch);
-  const lr = opts.lr ?? (opts.smoke ? SMOKE.lr : D.lr);
-  const warmup = Math.min(opts.smoke ? SMOKE.warmup : D.warmup, Math.floor(steps / 10));
+  const { steps, batch, lr, warmup } = runShape(opts, D, SMOKE);
   const seed = D.seed;
   const textArch = opts.smoke ? SMOKE.text : D.text;
   const unetArch = opts.smoke ? SMOKE.unet : D.unet;

@@ -22,7 +22,7 @@ import { exportComponent } from '../pack/write.ts';
 import { emojiTokenizer } from '../text/emoji-vocab.ts';
 import { PAD_ID, type Tokenizer } from '../text/tokenizer.ts';
 import { startRun, trainLoop } from './loop.ts';
-import type { TrainFn } from './options.ts';
+import { runShape, type TrainFn } from './options.ts';
 
 export const EVALUATOR_DEFAULTS = { steps: 1000, batch: 128, lr: 1e-3, warmup: 100, minLrRatio: 0.02, weightDecay: 0.05, checkpointEvery: 250, seed: 0 };
 // Smoke runs warm up for only 4 steps, too short for 1e-3 (the embeddings collapse), hence a lower lr.
@@ -69,9 +69,7 @@ export const train: TrainFn = async (opts) => {
   const log = opts.log ?? ((l: string) => console.error(l));
   const tokenizer = emojiTokenizer();
   const config = evaluatorConfig(tokenizer);
-  const steps = opts.steps ?? (opts.smoke ? SMOKE.steps : EVALUATOR_DEFAULTS.steps);
-  const batch = opts.batch ?? (opts.smoke ? SMOKE.batch : EVALUATOR_DEFAULTS.batch);
-  const lr = opts.lr ?? (opts.smoke ? SMOKE.lr : EVALUATOR_DEFAULTS.lr);
+  const { steps, batch, lr } = runShape(opts, EVALUATOR_DEFAULTS, SMOKE);
   const seed = EVALUATOR_DEFAULTS.seed;
   const settings = evaluatorSettings(config, { batch, lr, steps, smoke: opts.smoke });
   const run = startRun('evaluator', opts, settings);

@@ -53,5 +53,23 @@ export interface TrainResult {
 
 export type TrainFn = (opts: TrainOptions) => Promise<TrainResult>;
 
+/** The size of a run: optimizer steps, batch, learning rate and warmup steps. */
+export interface RunShape {
+  steps: number;
+  batch: number;
+  lr: number;
+  warmup: number;
+}
+
+/**
+ * A run's shape: the command line's, else (in a smoke run) what the smoke settings name, else the
+ * model's defaults. Warmup is at most a tenth of the steps, so short runs still reach their rate.
+ */
+export function runShape(opts: TrainOptions, defaults: RunShape, smoke: Partial<RunShape>): RunShape {
+  const pick = (k: keyof RunShape) => (opts.smoke ? smoke[k] : undefined) ?? defaults[k];
+  const steps = opts.steps ?? pick('steps');
+  return { steps, batch: opts.batch ?? pick('batch'), lr: opts.lr ?? pick('lr'), warmup: Math.min(pick('warmup'), Math.floor(steps / 10)) };
+}
+
 /** `--export-only`: writes the pack from the model's checkpoint in `checkpoints` without training. */
 export type ExportOnlyFn = (opts: TrainOptions) => Promise<TrainResult>;

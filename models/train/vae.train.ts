@@ -13,7 +13,7 @@ import { emojiPackBase } from '../pack/emoji-pack.ts';
 import { exportComponent } from '../pack/write.ts';
 import { EpochSampler, stepNoise } from './batches.ts';
 import { startRun, trainLoop } from './loop.ts';
-import type { TrainFn } from './options.ts';
+import { runShape, type TrainFn } from './options.ts';
 
 export const VAE_DEFAULTS = { steps: 4000, batch: 8, lr: 1e-3, warmup: 200, minLr: 2e-5, checkpointEvery: 250, seed: 0 };
 const SMOKE = { steps: 4, batch: 2, images: 8, checkpointEvery: 2 };
@@ -29,11 +29,8 @@ async function reconstructionPsnr(r: VaeReconstructor, params: Record<string, Te
 
 export const train: TrainFn = async (opts) => {
   const config = VAE_CONFIG;
-  const steps = opts.steps ?? (opts.smoke ? SMOKE.steps : VAE_DEFAULTS.steps);
-  const batch = opts.batch ?? (opts.smoke ? SMOKE.batch : VAE_DEFAULTS.batch);
-  const lr = opts.lr ?? VAE_DEFAULTS.lr;
+  const { steps, batch, lr, warmup } = runShape(opts, VAE_DEFAULTS, SMOKE);
   const seed = VAE_DEFAULTS.seed;
-  const warmup = Math.min(VAE_DEFAULTS.warmup, Math.floor(steps / 10));
   const settings = { config, loss: VAE_LOSS, batch, lr, warmup, minLr: VAE_DEFAULTS.minLr, steps, smoke: opts.smoke };
   const run = startRun('vae', opts, settings);
 
