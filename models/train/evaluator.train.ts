@@ -128,6 +128,11 @@ export const train: TrainFn = async (opts) => {
       architecture: clipArchitecture(config),
       dtype: 'float16',
       base: emojiPackBase,
+      // The text tower reads this vocabulary: the pack's tokenizer must be it (the denoiser's export
+      // writes the same one, both being built from the training captions).
+      patch: (m) => {
+        m.tokenizer = tokenizer.config;
+      },
       recipe: {
         steps,
         batch,
