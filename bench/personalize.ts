@@ -1,5 +1,5 @@
 // npm run bench:personalize [-- --json] [--quick] [--concepts N] [--backend node|web] [--pack DIR]
-//                           [--random tiny|full] [--threads N] [--record] [--part all|inversion]
+//                           [--random tiny|full] [--threads N] [--record] [--part all|inversion|methods]
 //                           [--family diffusion|gan|ar] [--evaluator DIR]
 //
 // --family gan runs the GAN family's inversion benchmark instead (bench/personalize-gan.ts), --family
@@ -71,7 +71,11 @@ async function main() {
   const packDir = opt.random ? mkdtempSync(join(tmpdir(), 'bench-random-pack-')) : opt.pack!;
   if (opt.random) await writeTinyPack(packDir, { size: opt.random as 'tiny' | 'full' });
   // Inversion needs only the autoencoder, so it can be measured while the denoiser still trains.
+  if (!['all', 'inversion', 'methods'].includes(opt.part!)) throw new Error(`--part takes all, inversion or methods, got ${opt.part}`);
+  if (opt.record && opt.part !== 'all') throw new Error('--record rewrites the whole results block, so it needs --part all');
   const methodsToo = opt.part !== 'inversion';
+  // The latent inversion needs only the autoencoder: a pack that changed only its denoiser can skip it.
+  const inversionToo = opt.part !== 'methods';
   const needed = methodsToo ? [...COMPONENTS] : (['vae'] as const);
   const missing = needed.filter((c) => !readDiffusionManifest(packDir)?.components[c]);
   if (missing.length) {
@@ -107,6 +111,14 @@ async function main() {
       await p.release();
       if (method !== 'floor') per[method].seconds.push(secs);
     }
+    if (inversionToo) await invert(ref);
+    const scores = methodsToo ? METHODS.map((m) => `${m} CLIP-I ${avg(per[m].clipI.slice(-PROMPTS.length)).toFixed(3)}`) : [];
+    const psnrs = inversionToo ? [`inversion PSNR ${Object.entries(inv).map(([k, v]) => `${k} ${v.psnr.at(-1)!.toFixed(2)}`).join(', ')}`] : [];
+    log(`[${i + 1}/${chosen.length}] ${c.name}: ${[...scores, ...psnrs].join('; ')}`);
+  }
+
+  /** Latent inversion of one reference by the encoder, by optimization and by the hybrid. */
+  async function invert(ref: Float32Array) {
     const psnr = async (z: Float32Array) => mean(psnrPerImage(await model.decode(z, 1), ref, 1));
     const [z0, tEnc] = await clock(async () => {
       const z = await model.encode(ref, 1);
@@ -121,8 +133,6 @@ async function main() {
     const [hyb, tHyb] = await clock(async () => invertLatent(model, { targets: ref, n: 1, init: await model.encode(ref, 1), steps: S.hybridInvSteps, lr: 0.02 }));
     inv.hybrid.psnr.push(await psnr(hyb.latent));
     inv.hybrid.seconds.push(tHyb);
-    const scores = methodsToo ? METHODS.map((m) => `${m} CLIP-I ${avg(per[m].clipI.slice(-PROMPTS.length)).toFixed(3)}`) : [];
-    log(`[${i + 1}/${chosen.length}] ${c.name}: ${[...scores, `inversion PSNR ${Object.entries(inv).map(([k, v]) => `${k} ${v.psnr.at(-1)!.toFixed(2)}`).join(', ')}`].join('; ')}`);
   }
   await model.release();
   if (opt.evaluator) await judge?.clip.release();
@@ -131,33 +141,33 @@ async function main() {
   const methods = Object.fromEntries(METHODS.map((m) => [m, { clipI: avg(per[m].clipI), clipT: avg(per[m].clipT), secondsPerConcept: m === 'floor' ? 0 : avg(per[m].seconds) }]));
   const inversion = Object.fromEntries(Object.entries(inv).map(([k, v]) => [k, { psnr: avg(v.psnr), secondsPerImage: avg(v.seconds) }]));
   const M = methods as Record<Method, { clipI: number; clipT: number; secondsPerConcept: number }>;
-  const I = inversion as Record<'encoder' | 'optimization' | 'hybrid', { psnr: number; secondsPerImage: number }>;
+  const I = inversionToo ? (inversion as Record<'encoder' | 'optimization' | 'hybrid', { psnr: number; secondsPerImage: number }>) : null;
   const methodChecks = {
     everyMethodBeatsFloorOnClipI: METHODS.filter((m) => m !== 'floor').every((m) => M[m].clipI > M.floor.clipI),
     loraKeepsSubjectAtLeastAsWellAsTI: M.lora.clipI >= M['textual-inversion'].clipI,
     encoderUnder1s: M['concept-encoder'].secondsPerConcept < 1,
     tiAndLoraUnder60s: M['textual-inversion'].secondsPerConcept < 60 && M.lora.secondsPerConcept < 60,
   };
-  const checks = {
-    ...(methodsToo ? methodChecks : {}),
+  const inversionChecks = I && {
     optimizationReconstructsBest: I.optimization.psnr >= I.hybrid.psnr && I.optimization.psnr >= I.encoder.psnr,
     hybridBetweenOnPsnr: I.hybrid.psnr >= I.encoder.psnr && I.hybrid.psnr <= I.optimization.psnr,
     encoderFastest: I.encoder.secondsPerImage <= I.hybrid.secondsPerImage && I.hybrid.secondsPerImage <= I.optimization.secondsPerImage,
   };
-  const settings = { pack: opt.random ? `random ${opt.random}-size pack (scores meaningless)` : model.name, backend: backend.name, concepts: chosen.length, prompts: PROMPTS, ...S };
-  if (opt.json) process.stdout.write(`${JSON.stringify({ settings, ...(methodsToo ? { methods } : {}), inversion, checks }, null, 2)}\n`);
+  const checks = { ...(methodsToo ? methodChecks : {}), ...inversionChecks };
+  const settings = { pack: opt.random ? `random ${opt.random}-size pack (scores meaningless)` : model.name, backend: backend.name, concepts: chosen.length, prompts: PROMPTS, ...S, ...(opt.evaluator ? { evaluator: opt.evaluator } : {}) };
+  if (opt.json) process.stdout.write(`${JSON.stringify({ settings, ...(methodsToo ? { methods } : {}), ...(I ? { inversion } : {}), checks }, null, 2)}\n`);
   const table = markdown(settings, methodsToo ? M : null, I, checks);
   if (!opt.json) process.stdout.write(`${table}\n`);
   // Only --record rewrites the README's results block: a plain run prints and leaves files alone.
   if (opt.record) writeReadme(table);
 }
 
-function markdown(settings: Record<string, unknown>, M: Record<Method, { clipI: number; clipT: number; secondsPerConcept: number }> | null, I: Record<string, { psnr: number; secondsPerImage: number }>, checks: Record<string, boolean>): string {
+function markdown(settings: Record<string, unknown>, M: Record<Method, { clipI: number; clipT: number; secondsPerConcept: number }> | null, I: Record<string, { psnr: number; secondsPerImage: number }> | null, checks: Record<string, boolean>): string {
   const f = (v: number, d = 3) => v.toFixed(d);
   // Three significant digits, so a few milliseconds do not print as 0.00.
   const seconds = (v: number) => (v >= 10 ? v.toFixed(1) : v.toPrecision(3));
   return [
-    `Pack ${settings.pack}, ${settings.backend}, ${settings.concepts} held-out concepts; TI ${settings.tiSteps} steps, LoRA ${settings.loraSteps} steps (rank 4, attention), hybrid ${settings.hybridSteps} steps; ${settings.perPrompt} image(s) per prompt × ${PROMPTS.length} prompts, DPM-Solver++ ${settings.genSteps} steps, guidance 4. Latent inversion: optimization ${settings.invSteps} Adam steps from zeros, hybrid ${settings.hybridInvSteps} from the encoder's latent.`,
+    `Pack ${settings.pack}, ${settings.backend}, ${settings.concepts} held-out concepts; TI ${settings.tiSteps} steps, LoRA ${settings.loraSteps} steps (rank 4, attention), hybrid ${settings.hybridSteps} steps; ${settings.perPrompt} image(s) per prompt × ${PROMPTS.length} prompts, DPM-Solver++ ${settings.genSteps} steps, guidance 4.${settings.evaluator ? ` Scored by the evaluator of ${settings.evaluator}.` : ''}${I ? ` Latent inversion: optimization ${settings.invSteps} Adam steps from zeros, hybrid ${settings.hybridInvSteps} from the encoder's latent.` : ''}`,
     '',
     ...(M
       ? [
@@ -167,10 +177,14 @@ function markdown(settings: Record<string, unknown>, M: Record<Method, { clipI: 
           '',
         ]
       : []),
-    '| inversion (latent) | PSNR dB ↑ | s / image |',
-    '| --- | --- | --- |',
-    ...Object.entries(I).map(([k, v]) => `| ${k} | ${f(v.psnr, 2)} | ${seconds(v.secondsPerImage)} |`),
-    '',
+    ...(I
+      ? [
+          '| inversion (latent) | PSNR dB ↑ | s / image |',
+          '| --- | --- | --- |',
+          ...Object.entries(I).map(([k, v]) => `| ${k} | ${f(v.psnr, 2)} | ${seconds(v.secondsPerImage)} |`),
+          '',
+        ]
+      : []),
     `Checks: ${Object.entries(checks).map(([k, v]) => `${k} ${v ? 'yes' : 'NO'}`).join('; ')}.`,
   ].join('\n');
 }
