@@ -95,7 +95,7 @@ export abstract class StatefulOptimizer implements Optimizer {
 
   /**
    * Update one parameter; `t` is its 1-based step number, buffers come from `buffer`. The gradient
-   * to use is `g` times `scale` rounded to float32 (what clipping in place would have stored).
+   * to use is `g` times `scale`, the clipping factor (1 when nothing is clipped).
    */
   protected abstract update(name: string, p: Float32Array, g: Float32Array, t: number, scale: number): void;
 
