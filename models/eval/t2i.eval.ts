@@ -89,9 +89,9 @@ export async function evaluateTextToImage(opts: Parameters<EvalFn>[0], overrides
     return out;
   };
 
-  const items = loadEmojiDataset({ split: 'train' });
-  const sets = retrievalSets(items, CORE_STYLES, STYLES, concepts);
   try {
+    const items = loadEmojiDataset({ split: 'train' });
+    const sets = retrievalSets(items, CORE_STYLES, STYLES, concepts);
     const metrics: Record<string, number> = {};
     // 1. Prompt fidelity on the evaluator's fixed set, per style.
     const realPx = async (its: readonly EmojiItem[]) => pixelBatch(await loadPixels(its), its.map((_, i) => i)).data as Float32Array;
