@@ -92,7 +92,13 @@ export class PackModel {
 
   get conceptEncoderConfig(): ConceptEncoderConfig {
     this.weights('conceptEncoder');
-    return conceptEncoderConfigFrom(this.manifest.components.conceptEncoder!.architecture);
+    const c = conceptEncoderConfigFrom(this.manifest.components.conceptEncoder!.architecture);
+    // A pack whose text encoder was retrained after its concept encoder: the word vectors it makes
+    // would not fit the text encoder's table (said here, not as a shape error deep in a graph).
+    const dim = this.diffusionConfig.text.dim;
+    if (c.embedDim !== dim)
+      throw new PackError(`makes ${c.embedDim}-wide word vectors but this pack's text encoder reads ${dim}-wide ones: retrain it against this text encoder (npm run train -- concept-encoder)`, 'conceptEncoder');
+    return c;
   }
 
   /** The text-to-image pipeline with a given UNet (the pack's, or one with LoRA merged in), cached by `key`. */
