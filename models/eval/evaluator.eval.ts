@@ -7,24 +7,17 @@
 // the cosine between different concepts: how far its features generalize. `--quick` changes
 // nothing here: the whole measurement takes seconds. --evaluator DIR measures the evaluator of the
 // pack in DIR instead.
-import { nodeBackend } from '../../ml/session/node.ts';
 import { CORE_STYLES, STYLES } from '../data/catalog.ts';
 import { loadEmojiDataset } from '../data/emoji.ts';
 import { loadPixels, pixelBatch } from '../data/pixels.ts';
-import { CLIP_KIND, clipWeightShapes, configFromArchitecture } from '../evaluator/architecture.ts';
-import { ClipEmbedder } from '../evaluator/embed.ts';
 import { evaluateRetrievalSets, matchedVersusOther } from '../evaluator/evaluate.ts';
 import { retrievalSet, retrievalSets } from '../evaluator/retrieval-set.ts';
-import { loadPack } from '../pack/load.ts';
-import { fileFetchBytes, recordMetrics } from '../pack/write.ts';
-import { Tokenizer } from '../text/tokenizer.ts';
+import { recordMetrics } from '../pack/write.ts';
+import { loadJudge } from './judge.ts';
 import type { EvalFn } from './options.ts';
 
 export const evaluate: EvalFn = async (opts) => {
   const dir = opts.evaluatorDir ?? opts.packDir;
-  const pack = await loadPack(fileFetchBytes(dir), { architectures: { [CLIP_KIND]: clipWeightShapes }, components: ['evaluator'] });
-  const config = configFromArchitecture(pack.manifest.components.evaluator!.architecture);
-  const tokenizer = new Tokenizer(pack.manifest.tokenizer);
   const sets = retrievalSets(loadEmojiDataset({ split: 'train' }), CORE_STYLES, STYLES);
   const set = sets.core;
   // Every held-out concept with a base image in both styles, in a fixed order.
@@ -34,7 +27,7 @@ export const evaluate: EvalFn = async (opts) => {
   const store = await loadPixels(chosen);
   const index = new Map(chosen.map((it, i) => [it.id, i]));
   const pixels = (its: readonly { id: string }[]) => pixelBatch(store, its.map((it) => index.get(it.id)!)).data as Float32Array;
-  const embedder = await ClipEmbedder.create(config, pack.weights.evaluator!, { backend: nodeBackend, session: { threads: opts.threads } });
+  const { clip: embedder, tokenizer } = await loadJudge(dir, { threads: opts.threads });
   let metrics: Record<string, number>;
   try {
     const retrieval = await evaluateRetrievalSets(embedder, sets, { pixels, encode: (c) => tokenizer.encode(c).ids });
