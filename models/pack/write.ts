@@ -54,6 +54,9 @@ export function updateManifest<M extends Manifest>(dir: string, base: () => M, c
   const old = readManifest(dir);
   const fresh = base();
   const m = (old ? requireFamily(old, fresh.family, `updating ${join(dir, 'manifest.json')}`) : fresh) as M;
+  // What the pack says of itself, its data and their licences is a fact of the code, not of the run
+  // that wrote the folder first: a pack retrained on more data credits it.
+  Object.assign(m, { description: fresh.description, license: fresh.license, dataset: fresh.dataset });
   change(m);
   writeManifest(dir, m);
   return m;

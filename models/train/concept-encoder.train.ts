@@ -145,7 +145,7 @@ export const train: TrainFn = async (opts) => {
   }
 };
 
-/** Held-in emoji of both styles (the train split: no held-out concept), their VAE latents cached. */
+/** Held-in emoji of every style (the train split: no held-out concept), their VAE latents cached. */
 async function emojiExamples(model: PackModel, vaeSha: string, checkpoints: string, threads: number, log: (s: string) => void): Promise<Examples> {
   const items: EmojiItem[] = loadEmojiDataset({ split: 'train' });
   const set = await encodeLatents({
@@ -160,7 +160,7 @@ async function emojiExamples(model: PackModel, vaeSha: string, checkpoints: stri
     count: items.length,
     sample: (i, rng, out, off) => sampleLatent(set, i, model.scale, rng, out, off),
     template: (i) => caption('<s1>', items[i].tone, items[i].style),
-    description: `emoji train split, both styles, ${items.length} images (held-out concepts excluded)`,
+    description: `emoji train split, all six styles, ${items.length} images (held-out concepts excluded)`,
   };
 }
 
