@@ -125,19 +125,22 @@ describe('loadArPack', () => {
   });
 
   it('refuses wrong kinds and pieces that do not fit together, naming them', async () => {
+    // The figures of the diffusion pack the test pack copies its text encoder from.
+    const width = diffusion.components.textEncoder!.architecture.dim;
+    const words = diffusion.tokenizer.vocab.length;
     const cases: [string, (m: ArManifest) => void, RegExp][] = [
       ['transformer kind', (m) => ((m.components.transformer.architecture as { kind: string }).kind = 'ar-transformer-v2'), /components\.transformer\.architecture\.kind/],
       ['tokenizer kind', (m) => ((m.components.imageTokenizer.architecture as { kind: string }).kind = 'fsq-tokenizer-v9'), /components\.imageTokenizer\.architecture\.kind/],
       ['VAE kind', (m) => (m.components.vae.architecture.kind = 'vq-vae'), /components\.vae\.architecture\.kind/],
       ['codebook', (m) => (m.components.transformer.architecture.codebookSize = 10), /a transformer over 8×8 grids of 10 codes does not fit the tokenizer's 8×8 grids of 9 codes/],
       ['grid', (m) => (m.components.transformer.architecture.gridSize = 4), /does not fit the tokenizer's 8×8 grids/],
-      ['prefix', (m) => (m.components.transformer.architecture.prefixLength = 8), new RegExp(`caption prefix of \\[8, ${diffusion.components.textEncoder!.architecture.dim}\\], but the text encoder gives \\[20, ${diffusion.components.textEncoder!.architecture.dim}\\]`)],
+      ['prefix', (m) => (m.components.transformer.architecture.prefixLength = 8), new RegExp(`caption prefix of \\[8, ${width}\\], but the text encoder gives \\[20, ${width}\\]`)],
       ['latent', (m) => (m.components.imageTokenizer.architecture.latentSide = 8), /a tokenizer of 4×8×8 latents does not read the pack's 4×16×16 latent/],
       ['groups', (m) => (m.components.imageTokenizer.architecture.groups = 3), /4 channels are not divisible into 3 groups/],
       ['hostile size', (m) => (m.components.transformer.architecture.width = 1e9), /components\.transformer\.architecture\.width/],
       ['unknown field', (m) => ((m.components.transformer.architecture as Record<string, unknown>).depth = 3), /components\.transformer\.architecture/],
       ['heads', (m) => (m.components.transformer.architecture.heads = 3), /width 16 is not divisible by 3 heads/],
-      ['vocabulary', (m) => (m.tokenizer = { ...m.tokenizer, vocab: m.tokenizer.vocab.slice(0, -1) }), new RegExp(`${diffusion.tokenizer.vocab.length - 1} words for a textEncoder that reads ${diffusion.tokenizer.vocab.length}`)],
+      ['vocabulary', (m) => (m.tokenizer = { ...m.tokenizer, vocab: m.tokenizer.vocab.slice(0, -1) }), new RegExp(`${words - 1} words for a textEncoder that reads ${words}`)],
       ['LoRA target', (m) => ((m.lora[0] as { component: string }).component = 'unet'), /lora\.0\.component/],
       ['inversion space', (m) => ((m.inversionSpaces as string[]).push('w+')), /inversionSpaces\.4/],
       ['missing component', (m) => delete (m.components as Partial<ArManifest['components']>).vae, /components\.vae/],
