@@ -5,6 +5,9 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_MIN_SNR_GAMMA } from '../models/personalize/denoising-batch.ts';
+import latentOptimizer from './latent-optimizer.ts';
+import loraTrainer from './lora-trainer.ts';
 import { modelRef, runNode, tensorOf, testImages, tinyPackDir } from './personalize/testing.ts';
 
 let pack: string;
@@ -58,6 +61,18 @@ describe('Latent Optimizer', () => {
     const prompt = (await runNode('text-prompt', { text: 'S* on the beach' }, { embeddings: [embedding] })).outputs.prompt;
     const out = await runNode('sampler', { steps: 2 }, { model, prompt });
     expect(tensorOf(out.outputs, 'latent').shape).toEqual([1, 4, 16, 16]);
+  });
+
+  it('weighs the denoising loss by min-SNR-γ, the models’ default, and by the plain error at γ = 0', async () => {
+    expect(latentOptimizer.params.parse({}).minSnrGamma).toBe(DEFAULT_MIN_SNR_GAMMA);
+    expect(loraTrainer.params.parse({}).minSnrGamma).toBe(DEFAULT_MIN_SNR_GAMMA);
+    const model = modelRef(pack);
+    const run = async (type: string, params: Record<string, unknown>) => series((await runNode(type, { steps: 1, batch: 16, templates: ['S*'], previewEvery: 0, ...params }, { model, images: testImages(1) })).outputs).values[0];
+    // Same seed: the same timesteps and noise, so only the weights differ, and min-SNR never weighs above 1.
+    for (const [type, extra] of [['latent-optimizer', { space: 'text-embedding' }], ['lora-trainer', {}]] as const) {
+      const plain = await run(type, { ...extra, minSnrGamma: 0 });
+      expect(await run(type, { ...extra, minSnrGamma: 1 })).toBeLessThan(plain * 0.95);
+    }
   });
 });
 

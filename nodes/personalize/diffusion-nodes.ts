@@ -102,6 +102,7 @@ async function latentOptimizer({ inputs, params, platform, signal, progress, pre
     slot,
     init,
     batch: params.batch,
+    minSnrGamma: params.minSnrGamma,
     onPreview: async (_k, v) => live.sample(await previewImage(model, pipe, params.templates[0], { [slot]: v }, params.seed)),
   });
   const tensor = f32([1, r.vector.length], r.vector);
@@ -141,6 +142,7 @@ async function loraTrainer({ inputs, params, platform, signal, progress, preview
     lr: params.lr,
     batch: params.batch,
     seed: params.seed,
+    minSnrGamma: params.minSnrGamma,
     patience: params.patience,
     previewEvery: params.previewEvery,
     signal,
