@@ -32,7 +32,8 @@ import { COMPONENTS } from '../models/pack/manifest.ts';
 import { EMOJI_PACK_DIR, fileFetchBytes, readDiffusionManifest } from '../models/pack/write.ts';
 import { PACK_ARCHITECTURES } from '../models/personalize/architectures.ts';
 import { invertLatent } from '../models/personalize/latent-inversion.ts';
-import { generateImages, type Method, METHODS, personalize } from '../models/personalize/methods.ts';
+import { DEFAULT_MIN_SNR_GAMMA } from '../models/personalize/denoising-batch.ts';
+import { generateImages, METHOD_LR, type Method, METHODS, personalize } from '../models/personalize/methods.ts';
 import { PackModel } from '../models/personalize/model.ts';
 import { scoreImages } from '../models/personalize/scores.ts';
 import { writeTinyPack } from '../models/personalize/tiny-pack.ts';
@@ -167,7 +168,7 @@ function markdown(settings: Record<string, unknown>, M: Record<Method, { clipI: 
   // Three significant digits, so a few milliseconds do not print as 0.00.
   const seconds = (v: number) => (v >= 10 ? v.toFixed(1) : v.toPrecision(3));
   return [
-    `Pack ${settings.pack}, ${settings.backend}, ${settings.concepts} held-out concepts; TI ${settings.tiSteps} steps, LoRA ${settings.loraSteps} steps (rank 4, attention), hybrid ${settings.hybridSteps} steps; ${settings.perPrompt} image(s) per prompt × ${PROMPTS.length} prompts, DPM-Solver++ ${settings.genSteps} steps, guidance 4.${settings.evaluator ? ` Scored by the evaluator of ${settings.evaluator}.` : ''}${I ? ` Latent inversion: optimization ${settings.invSteps} Adam steps from zeros, hybrid ${settings.hybridInvSteps} from the encoder's latent.` : ''}`,
+    `Pack ${settings.pack}, ${settings.backend}, ${settings.concepts} held-out concepts; TI ${settings.tiSteps} steps (lr ${METHOD_LR.textualInversion}), LoRA ${settings.loraSteps} steps (rank 4, attention, lr ${METHOD_LR.lora}), hybrid ${settings.hybridSteps} steps (lr ${METHOD_LR.hybrid}); denoising losses weighted by min-SNR-${DEFAULT_MIN_SNR_GAMMA}; ${settings.perPrompt} image(s) per prompt × ${PROMPTS.length} prompts, DPM-Solver++ ${settings.genSteps} steps, guidance 4.${settings.evaluator ? ` Scored by the evaluator of ${settings.evaluator}.` : ''}${I ? ` Latent inversion: optimization ${settings.invSteps} Adam steps from zeros, hybrid ${settings.hybridInvSteps} from the encoder's latent.` : ''}`,
     '',
     ...(M
       ? [
