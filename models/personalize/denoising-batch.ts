@@ -45,8 +45,9 @@ export function denoisingBatch(ex: DenoisingExamples, schedule: NoiseSchedule, b
     ts.push(t);
     const eps = noise.subarray(k * size, (k + 1) * size);
     for (let i = 0; i < size; i++) eps[i] = rng.normal();
-    addNoise(ex.latents.subarray(idx * size, (idx + 1) * size), eps, alphaBar(schedule, t), noisy.subarray(k * size, (k + 1) * size));
-    weights[k] = (ex.weight?.(idx) ?? 1) * minSnrWeight(alphaBar(schedule, t), ex.minSnrGamma ?? 0);
+    const ab = alphaBar(schedule, t);
+    addNoise(ex.latents.subarray(idx * size, (idx + 1) * size), eps, ab, noisy.subarray(k * size, (k + 1) * size));
+    weights[k] = (ex.weight?.(idx) ?? 1) * minSnrWeight(ab, ex.minSnrGamma ?? 0);
   }
   const shape = [batch, ...ex.shape];
   const feeds: Record<string, Tensor> = { noisy: f32(shape, noisy), timesteps: i64([batch], ts), noise: f32(shape, noise), weights: f32([batch, 1, 1, 1], weights) };
