@@ -13,7 +13,7 @@ describe('min-SNR weighting', () => {
   it('scales each row of a batch by its timestep, on top of the example weight', () => {
     const schedule = noiseSchedule();
     const ex = { latents: new Float32Array(2 * 4), count: 2, shape: [1, 2, 2] as const, weight: (i: number) => (i === 0 ? 1 : 0.5) };
-    const plain = denoisingBatch(ex, schedule, 8, 3, 7, (k) => k % 2);
+    const plain = denoisingBatch({ ...ex, minSnrGamma: 0 }, schedule, 8, 3, 7, (k) => k % 2);
     const weighted = denoisingBatch({ ...ex, minSnrGamma: 5 }, schedule, 8, 3, 7, (k) => k % 2);
     const ts = Array.from(plain.feeds.timesteps.data as BigInt64Array, Number);
     const w0 = plain.feeds.weights.data as Float32Array;
@@ -22,6 +22,8 @@ describe('min-SNR weighting', () => {
       expect(w0[k]).toBe(k % 2 ? 0.5 : 1);
       expect(w[k]).toBeCloseTo(w0[k] * minSnrWeight(alphaBar(schedule, t), 5), 6);
     });
+    // Absent, γ is the default one.
+    expect(denoisingBatch(ex, schedule, 8, 3, 7, (k) => k % 2).feeds.weights.data).toEqual(w);
     // Same seed and step: the same timesteps and noise, only the weights differ.
     expect(weighted.feeds.noise.data).toEqual(plain.feeds.noise.data);
   });

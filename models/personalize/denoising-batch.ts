@@ -10,7 +10,7 @@ export interface DenoisingExamples {
   shape: readonly [number, number, number];
   /** Loss weight of each example (1 for the concept; λ for prior-preservation images). */
   weight?: (index: number) => number;
-  /** Min-SNR-γ weighting (see minSnrWeight); 0 or absent: the plain ε-MSE. */
+  /** Min-SNR-γ weighting (see minSnrWeight); absent: DEFAULT_MIN_SNR_GAMMA; 0: the plain ε-MSE. */
   minSnrGamma?: number;
 }
 
@@ -47,7 +47,7 @@ export function denoisingBatch(ex: DenoisingExamples, schedule: NoiseSchedule, b
     for (let i = 0; i < size; i++) eps[i] = rng.normal();
     const ab = alphaBar(schedule, t);
     addNoise(ex.latents.subarray(idx * size, (idx + 1) * size), eps, ab, noisy.subarray(k * size, (k + 1) * size));
-    weights[k] = (ex.weight?.(idx) ?? 1) * minSnrWeight(ab, ex.minSnrGamma ?? 0);
+    weights[k] = (ex.weight?.(idx) ?? 1) * minSnrWeight(ab, ex.minSnrGamma ?? DEFAULT_MIN_SNR_GAMMA);
   }
   const shape = [batch, ...ex.shape];
   const feeds: Record<string, Tensor> = { noisy: f32(shape, noisy), timesteps: i64([batch], ts), noise: f32(shape, noise), weights: f32([batch, 1, 1, 1], weights) };

@@ -5,7 +5,7 @@
 // mixed into every batch (weight λ), so the class itself does not drift towards the concept.
 import { Adam, f32, loraNames, type Tensor, Trainer } from '../../ml/index.ts';
 import type { TextToImage } from '../diffusion/pipeline.ts';
-import { DEFAULT_MIN_SNR_GAMMA, denoisingBatch } from './denoising-batch.ts';
+import { denoisingBatch } from './denoising-batch.ts';
 import { loraTrainingGraph, type LoraTarget } from './inversion-graphs.ts';
 import type { PackModel } from './model.ts';
 import { type LoopOptions, type LoopResult, optimize } from './optimize.ts';
@@ -49,7 +49,7 @@ export async function trainLora(model: PackModel, pipe: TextToImage, o: LoraTrai
   const latents = new Float32Array((o.n + m) * size);
   latents.set(o.latents);
   if (o.prior) latents.set(o.prior.latents, o.n * size);
-  const examples = { latents, count: o.n + m, shape: model.latentShape, weight: (i: number) => (i < o.n ? 1 : o.prior!.weight), minSnrGamma: o.minSnrGamma ?? DEFAULT_MIN_SNR_GAMMA };
+  const examples = { latents, count: o.n + m, shape: model.latentShape, weight: (i: number) => (i < o.n ? 1 : o.prior!.weight), minSnrGamma: o.minSnrGamma };
   // Half of each batch is class images when prior preservation is on (as DreamBooth pairs them).
   const pick = (k: number, r: { int(n: number): number }) => (m && k % 2 === 1 ? o.n + r.int(m) : r.int(o.n));
   const batch = (step: number) => {

@@ -5,7 +5,7 @@
 // the vocabulary or from a concept encoder (the hybrid method, E4T-like).
 import { Adam, f32, type Tensor, Trainer } from '../../ml/index.ts';
 import type { TextToImage } from '../diffusion/pipeline.ts';
-import { DEFAULT_MIN_SNR_GAMMA, denoisingBatch } from './denoising-batch.ts';
+import { denoisingBatch } from './denoising-batch.ts';
 import { textualInversionGraph } from './inversion-graphs.ts';
 import type { PackModel } from './model.ts';
 import { type LoopOptions, type LoopResult, optimize } from './optimize.ts';
@@ -51,7 +51,7 @@ export async function textualInversion(model: PackModel, pipe: TextToImage, o: T
   const all = { ...model.weights('textEncoder'), ...pipe.weights.unet };
   const params: Record<string, Tensor> = { vector: f32([1, D], init.slice()), ...Object.fromEntries(weights.map((k) => [k, all[k]])) };
   const trainer = await Trainer.create({ graph, loss: 'loss', trainable: ['vector'], params, optimizer: new Adam({ lr: o.lr }), backend: model.backend, session: model.sessionOptions });
-  const examples = { latents: o.latents, count: o.n, shape: model.latentShape, minSnrGamma: o.minSnrGamma ?? DEFAULT_MIN_SNR_GAMMA };
+  const examples = { latents: o.latents, count: o.n, shape: model.latentShape, minSnrGamma: o.minSnrGamma };
   const batch = (step: number) => {
     const { feeds, rng } = denoisingBatch(examples, model.schedule, o.batch, o.seed, step, (_k, r) => r.int(o.n));
     const embeds = new Float32Array(o.batch * L * D);
