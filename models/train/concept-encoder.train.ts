@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { AdamW, f32, Rng, type Tensor, Trainer, warmupCosine } from '../../ml/index.ts';
 import { nodeBackend } from '../../ml/session/node.ts';
-import { caption, type EmojiItem } from '../data/catalog.ts';
+import { caption, type EmojiItem, STYLES } from '../data/catalog.ts';
 import { loadEmojiDataset } from '../data/emoji.ts';
 import { addNoise, alphaBar } from '../diffusion/schedule.ts';
 import { loadPack } from '../pack/load.ts';
@@ -160,7 +160,7 @@ async function emojiExamples(model: PackModel, vaeSha: string, checkpoints: stri
     count: items.length,
     sample: (i, rng, out, off) => sampleLatent(set, i, model.scale, rng, out, off),
     template: (i) => caption('<s1>', items[i].tone, items[i].style),
-    description: `emoji train split, all six styles, ${items.length} images (held-out concepts excluded)`,
+    description: `emoji train split, all ${STYLES.length} styles (${STYLES.join(', ')}), ${items.length} images (held-out concepts excluded)`,
   };
 }
 
